@@ -1,0 +1,210 @@
+"""The `csbot` command: a thin layer of argument parsing and printing over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from csbot.bot import Bot
+from csbot.errors import CsbotError
+from csbot.resources import default_data_dir, default_model_dir
+from csbot.types import Reply
+
+DEMO_CONVERSATION = (
+    "你好 在吗",
+    "我前天买的空气炸锅怎么还没发货啊",
+    "收到的杯子裂了一道缝 怎么处理",
+    "优惠券为啥用不了",
+    "开发票要填什么",
+    "今天天气怎么样",
+    "有人冒充客服打电话让我转账 我的账号是不是被盗了",
+    "算了 给我转人工",
+    "好的谢谢",
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CsbotError as exc:
+        print(f"csbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="csbot", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="validate the data, train and write a model")
+    p.add_argument(
+        "--data", type=Path, default=default_data_dir(), help="data directory (faq.yaml, training/)"
+    )
+    p.add_argument("--out", type=Path, default=default_model_dir(), help="model directory to write")
+    p.add_argument(
+        "--min-examples",
+        type=int,
+        default=None,
+        help="fewest examples per intent (default: 200, 80 or 400 by intent)",
+    )
+    p.set_defaults(run=_train)
+
+    p = sub.add_parser("validate", help="check faq.yaml and the training data; list every problem")
+    p.add_argument("--data", type=Path, default=default_data_dir())
+    p.add_argument("--min-examples", type=int, default=None)
+    p.set_defaults(run=_validate)
+
+    p = sub.add_parser(
+        "eval", help="cross-validate on the training data, or score a model on a labelled file"
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="labelled TSV (intent<TAB>text) or JSONL file, or a data directory to cross-validate"
+        " (default: 5-fold CV of the bundled data)",
+    )
+    p.add_argument(
+        "--model", type=Path, default=None, help="model directory for --data (default: bundled)"
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--min-examples", type=int, default=None, help="with a data directory")
+    p.set_defaults(run=_eval)
+
+    p = sub.add_parser("reply", help="print the reply to one message as JSON")
+    p.add_argument("text")
+    p.add_argument("--model", type=Path, default=None)
+    p.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE", help="template variable"
+    )
+    p.set_defaults(run=_reply)
+
+    p = sub.add_parser("chat", help="an interactive conversation in the terminal")
+    p.add_argument("--model", type=Path, default=None)
+    p.set_defaults(run=_chat)
+
+    p = sub.add_parser("demo", help="a short scripted conversation on the bundled model")
+    p.add_argument("--model", type=Path, default=None)
+    p.set_defaults(run=_demo)
+    return parser
+
+
+def _train(args: argparse.Namespace) -> int:
+    from csbot.intents.training import train_and_save
+
+    result = train_and_save(args.data, args.out, minimums=_flat_minimums(args), progress=print)
+    for problem in result.data.warnings:
+        print(problem)
+    print()
+    print(result.cross_validation.format())
+    return 0
+
+
+def _flat_minimums(args: argparse.Namespace) -> dict[str, int] | None:
+    """--min-examples N: every intent needs N examples (instead of the defaults)."""
+    if args.min_examples is None:
+        return None
+    return _EveryIntent(args.min_examples)
+
+
+class _EveryIntent(dict[str, int]):
+    def __init__(self, value: int) -> None:
+        super().__init__()
+        self.value = value
+
+    def get(self, key: str, default: int | None = None) -> int:  # type: ignore[override]
+        return self.value
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from csbot.datadir import validate_data
+
+    data, problems = validate_data(args.data, _flat_minimums(args))
+    for problem in problems:
+        print(problem)
+    errors = sum(p.severity == "error" for p in problems)
+    print(f"{errors} error(s), {len(problems) - errors} warning(s) in {args.data}")
+    if data is not None:
+        counts = data.dataset.counts()
+        print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return 1 if errors else 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from csbot.intents.evaluate import evaluate, read_labelled_file
+
+    if args.data is None or args.data.is_dir():
+        from csbot.intents.training import cross_validate_data
+
+        report = cross_validate_data(args.data or default_data_dir(), minimums=_flat_minimums(args))
+    else:
+        pairs = read_labelled_file(args.data)
+        bot = Bot.load(args.model)
+        report = evaluate([p[0] for p in pairs], [bot.classify(p[1]).intent for p in pairs])
+    print(
+        json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.format()
+    )
+    return 0
+
+
+def _variables(pairs: Sequence[str]) -> dict[str, str]:
+    variables = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"csbot: --var expects NAME=VALUE, got {pair!r}")
+        variables[name] = value
+    return variables
+
+
+def _reply(args: argparse.Namespace) -> int:
+    reply = Bot.load(args.model).reply(args.text, **_variables(args.var))
+    print(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def format_reply(reply: Reply) -> str:
+    """How the terminal shows a reply: the answer, then intent and any hand-off."""
+    lines = [
+        f"客服> {reply.text}",
+        f"      [{reply.intent} {reply.confidence:.2f}"
+        + (f" · {reply.faq_id}]" if reply.faq_id else "]"),
+    ]
+    if reply.handoff:
+        h = reply.handoff
+        lines.append(f"      [hand-off: reason={h.reason} priority={h.priority} queue={h.queue}]")
+        lines.append(f"      [summary: {h.summary}]")
+    return "\n".join(lines)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    bot = Bot.load(args.model)
+    print("csbot chat: type a message, or an empty line / Ctrl-D to quit.")
+    while True:
+        try:
+            text = input("顾客> ")
+        except EOFError:
+            print()
+            return 0
+        if not text.strip():
+            return 0
+        print(format_reply(bot.reply(text, session_id="terminal")))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    bot = Bot.load(args.model)
+    for text in DEMO_CONVERSATION:
+        print(f"顾客> {text}")
+        print(format_reply(bot.reply(text, session_id="demo", shop_name="小满家居旗舰店")))
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Understanding a message: normalize, tokenize, featurize, classify, train and evaluate."""

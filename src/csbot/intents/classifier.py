@@ -1,0 +1,96 @@
+"""The runtime intent classifier: TF-IDF lookup, a sparse dot product and a softmax, in
+numpy alone. Training (scikit-learn) produces its arrays; answering never imports sklearn."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from csbot.types import Prediction, ScoredIntent
+
+OUT_OF_SCOPE = "out_of_scope"
+RANKING_SIZE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SparseVector:
+    """An l2-normalized TF-IDF vector: feature ids and their weights."""
+
+    ids: np.ndarray
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Multinomial logistic regression over sublinear TF-IDF features, plus the confidence
+    threshold below which a message is `out_of_scope`."""
+
+    classes: tuple[str, ...]
+    vocabulary: Mapping[str, int]
+    idf: np.ndarray  # (n_features,)
+    weights: np.ndarray  # (n_features, n_classes)
+    intercept: np.ndarray  # (n_classes,)
+    threshold: float
+
+    def vectorize(self, features: Iterable[str]) -> SparseVector:
+        """The same vector sklearn's TfidfVectorizer(sublinear_tf=True) gives."""
+        vocabulary = self.vocabulary
+        counts = Counter(vocabulary[f] for f in features if f in vocabulary)
+        ids = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        values *= self.idf[ids]
+        norm = float(np.sqrt(values @ values))
+        if norm > 0:
+            values /= norm
+        return SparseVector(ids, values)
+
+    def probabilities(self, vector: SparseVector) -> np.ndarray:
+        """Class probabilities (softmax of the linear scores), in `classes` order."""
+        scores = vector.values @ self.weights[vector.ids] + self.intercept
+        scores -= scores.max()
+        exp = np.exp(scores)
+        return exp / exp.sum()  # type: ignore[no-any-return]
+
+    def predict(self, vector: SparseVector) -> Prediction:
+        """Top intent and top-3 ranking; `out_of_scope` when below the threshold."""
+        return self.decide(self.probabilities(vector))
+
+    def decide(self, probabilities: np.ndarray) -> Prediction:
+        order = np.argsort(-probabilities, kind="stable")[:RANKING_SIZE]
+        ranking = tuple(ScoredIntent(self.classes[i], float(probabilities[i])) for i in order)
+        top = ranking[0]
+        if top.intent != OUT_OF_SCOPE and top.confidence < self.threshold:
+            return Prediction(OUT_OF_SCOPE, top.confidence, ranking, below_threshold=True)
+        return Prediction(top.intent, top.confidence, ranking)
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain values only (numpy arrays, dicts, str, float) for the model file."""
+        return {
+            "classes": list(self.classes),
+            "vocabulary": dict(self.vocabulary),
+            "idf": self.idf,
+            "weights": self.weights,
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> LinearModel:
+        classes = tuple(state["classes"])
+        vocabulary = dict(state["vocabulary"])
+        idf = np.asarray(state["idf"], dtype=np.float64)
+        weights = np.asarray(state["weights"], dtype=np.float64)
+        intercept = np.asarray(state["intercept"], dtype=np.float64)
+        n_features, n_classes = len(vocabulary), len(classes)
+        if (
+            idf.shape != (n_features,)
+            or weights.shape != (n_features, n_classes)
+            or intercept.shape != (n_classes,)
+            or not all(isinstance(v, int) and 0 <= v < n_features for v in vocabulary.values())
+        ):
+            raise ValueError("classifier arrays do not match its vocabulary and classes")
+        return cls(classes, vocabulary, idf, weights, intercept, float(state["threshold"]))

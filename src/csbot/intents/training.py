@@ -1,0 +1,238 @@
+"""Train a model from a data directory with scikit-learn, then keep only plain arrays."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from csbot.datadir import TrainingData, load_data
+from csbot.intents.classifier import OUT_OF_SCOPE, LinearModel
+from csbot.intents.evaluate import EvaluationReport, evaluate
+from csbot.intents.features import Featurizer
+from csbot.model import Model
+from csbot.persist import library_versions, save_model
+from csbot.responses.matching import FaqIndex
+
+Progress = Callable[[str], None]
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.71, 0.01), 2)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingConfig:
+    """Hyper-parameters; the defaults are what the bundled model uses."""
+
+    regularization: float = 30.0  # LogisticRegression's C
+    min_df: int = 2  # a feature must occur in this many utterances (drops one-off typos)
+    folds: int = 5
+    seed: int = 0
+    max_iter: int = 3000
+
+
+@dataclass(frozen=True)
+class FittedClassifier:
+    """The runtime classifier and the sklearn objects it was read from (for checks)."""
+
+    model: LinearModel
+    vectorizer: TfidfVectorizer
+    estimator: LogisticRegression
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    model: Model
+    metadata: dict[str, Any]
+    cross_validation: EvaluationReport
+    data: TrainingData
+    seconds: float
+    fitted: FittedClassifier = field(repr=False)
+
+
+def _identity(features: list[str]) -> list[str]:
+    return features
+
+
+def fit_classifier(
+    features: Sequence[list[str]],
+    labels: Sequence[str],
+    config: TrainingConfig,
+    threshold: float = 0.0,
+) -> FittedClassifier:
+    """Fit TF-IDF + multinomial logistic regression; deterministic for the same input."""
+    vectorizer = TfidfVectorizer(
+        analyzer=_identity, sublinear_tf=True, min_df=config.min_df, dtype=np.float64
+    )
+    matrix = vectorizer.fit_transform(features)
+    estimator = LogisticRegression(
+        C=config.regularization,
+        max_iter=config.max_iter,
+        class_weight="balanced",
+        random_state=config.seed,
+    )
+    estimator.fit(matrix, labels)
+    vocabulary = {str(f): int(i) for f, i in vectorizer.vocabulary_.items()}
+    model = LinearModel(
+        classes=tuple(str(c) for c in estimator.classes_),
+        vocabulary=vocabulary,
+        idf=vectorizer.idf_.astype(np.float64),
+        weights=np.ascontiguousarray(estimator.coef_.T, dtype=np.float64),
+        intercept=estimator.intercept_.astype(np.float64),
+        threshold=threshold,
+    )
+    return FittedClassifier(model, vectorizer, estimator)
+
+
+def out_of_fold_probabilities(
+    features: Sequence[list[str]], labels: Sequence[str], config: TrainingConfig
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Each example's class probabilities from a model that did not see it (stratified
+    k-fold, folds fitted in parallel; the result does not depend on the order)."""
+    classes = tuple(sorted(set(labels)))
+    label_array = np.asarray(labels)
+    folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
+    splits = list(folds.split(np.zeros(len(labels)), label_array))
+    jobs = min(len(splits), os.cpu_count() or 1)
+    parts = Parallel(n_jobs=jobs)(
+        delayed(_fold_probabilities)(features, label_array, train_idx, test_idx, config)
+        for train_idx, test_idx in splits
+    )
+    probabilities = np.zeros((len(labels), len(classes)))
+    for (_, test_idx), (fold_classes, fold_probabilities) in zip(splits, parts, strict=True):
+        column = [classes.index(c) for c in fold_classes]
+        probabilities[np.ix_(test_idx, column)] = fold_probabilities
+    return probabilities, classes
+
+
+def _fold_probabilities(
+    features: Sequence[list[str]],
+    labels: np.ndarray,
+    train_idx: np.ndarray,
+    test_idx: np.ndarray,
+    config: TrainingConfig,
+) -> tuple[tuple[str, ...], np.ndarray]:
+    fitted = fit_classifier([features[i] for i in train_idx], labels[train_idx].tolist(), config)
+    matrix = fitted.vectorizer.transform([features[i] for i in test_idx])
+    return fitted.model.classes, fitted.estimator.predict_proba(matrix)
+
+
+def cross_validate(
+    features: Sequence[list[str]], labels: Sequence[str], config: TrainingConfig
+) -> tuple[float, EvaluationReport]:
+    """The threshold chosen on out-of-fold predictions and the report at that threshold."""
+    probabilities, classes = out_of_fold_probabilities(features, labels, config)
+    threshold = choose_threshold(probabilities, classes, labels)
+    return threshold, evaluate(labels, predictions_at(probabilities, classes, threshold))
+
+
+def predictions_at(
+    probabilities: np.ndarray, classes: Sequence[str], threshold: float
+) -> list[str]:
+    """Top class per row, or out_of_scope where the top probability is below `threshold`."""
+    top = probabilities.argmax(axis=1)
+    confident = probabilities.max(axis=1) >= threshold
+    return [classes[t] if ok else OUT_OF_SCOPE for t, ok in zip(top, confident, strict=True)]
+
+
+def choose_threshold(
+    probabilities: np.ndarray, classes: Sequence[str], labels: Sequence[str]
+) -> float:
+    """The confidence threshold with the best macro-F1 on out-of-fold predictions
+    (the lowest such threshold, so that borderline real questions still get answers)."""
+    best, best_f1 = float(THRESHOLD_GRID[0]), -1.0
+    for threshold in THRESHOLD_GRID:
+        f1 = evaluate(labels, predictions_at(probabilities, classes, float(threshold))).macro_f1
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(threshold), f1
+    return best
+
+
+def cross_validate_data(
+    data_dir: Path,
+    config: TrainingConfig = TrainingConfig(),
+    *,
+    minimums: Mapping[str, int] | None = None,
+) -> EvaluationReport:
+    """`csbot eval` without a file: k-fold cross-validation of the data in `data_dir`."""
+    dataset = load_data(data_dir, minimums).dataset
+    featurize = Featurizer()
+    return cross_validate([featurize(t) for t in dataset.texts], dataset.labels, config)[1]
+
+
+def train(
+    data_dir: Path,
+    config: TrainingConfig = TrainingConfig(),
+    *,
+    minimums: Mapping[str, int] | None = None,
+    progress: Progress = lambda _: None,
+) -> TrainingResult:
+    """Validate the data, cross-validate to choose the threshold, fit on everything."""
+    start = time.perf_counter()
+    data = load_data(data_dir, minimums)
+    dataset = data.dataset
+    progress(
+        f"validated {len(dataset.examples)} utterances in {len(dataset.counts())} intents"
+        f" ({len(data.warnings)} warning(s))"
+    )
+    featurize = Featurizer()
+    features = [featurize(text) for text in dataset.texts]
+    labels = dataset.labels
+    progress(f"{config.folds}-fold cross-validation ...")
+    threshold, report = cross_validate(features, labels, config)
+    progress(f"threshold {threshold:.2f}: cross-validated macro-F1 {report.macro_f1:.4f}")
+    progress("fitting the final model ...")
+    fitted = fit_classifier(features, labels, config, threshold)
+    classifier = fitted.model
+
+    def vectorize(text: str) -> Any:
+        return classifier.vectorize(featurize(text))
+
+    index = FaqIndex.build(data.knowledge_base, vectorize, len(classifier.vocabulary))
+    model = Model(classifier, data.knowledge_base, index)
+    seconds = time.perf_counter() - start
+    metadata = {
+        "versions": library_versions(),
+        "data_sha256": data.fingerprint,
+        "threshold": threshold,
+        "intents": list(classifier.classes),
+        "examples": dataset.counts(),
+        "features": len(classifier.vocabulary),
+        "config": {
+            "regularization": config.regularization,
+            "folds": config.folds,
+            "seed": config.seed,
+        },
+        "cross_validation": {
+            "accuracy": round(report.accuracy, 6),
+            "macro_f1": round(report.macro_f1, 6),
+            "out_of_scope_recall": round(report.out_of_scope_recall or 0.0, 6),
+        },
+    }
+    return TrainingResult(model, metadata, report, data, seconds, fitted)
+
+
+def train_and_save(
+    data_dir: Path,
+    out_dir: Path,
+    config: TrainingConfig = TrainingConfig(),
+    *,
+    minimums: Mapping[str, int] | None = None,
+    progress: Progress = lambda _: None,
+) -> TrainingResult:
+    """`train`, then write the model directory atomically (the old model stays on failure)."""
+    result = train(data_dir, config, minimums=minimums, progress=progress)
+    metadata = save_model(result.model, out_dir, result.metadata)
+    progress(
+        f"wrote {out_dir} ({metadata['artifact_bytes'] / 1e6:.2f} MB) in {result.seconds:.1f} s"
+    )
+    return TrainingResult(
+        result.model, metadata, result.cross_validation, result.data, result.seconds, result.fitted
+    )

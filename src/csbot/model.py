@@ -1,0 +1,47 @@
+"""A trained model: the intent classifier, the knowledge base and its FAQ index."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from csbot.intents.classifier import LinearModel
+from csbot.responses.knowledge_base import KnowledgeBase, knowledge_base_from_dict
+from csbot.responses.matching import FaqIndex
+
+# Bump when the feature extraction or the state layout changes: older files must be retrained.
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything needed to answer messages, made of plain values only."""
+
+    classifier: LinearModel
+    knowledge_base: KnowledgeBase
+    faq_index: FaqIndex
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "classifier": self.classifier.to_state(),
+            "knowledge_base": self.knowledge_base.to_dict(),
+            "faq_index": self.faq_index.to_state(),
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Model:
+        """Rebuild from `to_state()`; raise ValueError/KeyError/TypeError on a bad layout."""
+        if state.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"format version {state.get('format_version')!r}, expected {FORMAT_VERSION}"
+            )
+        model = cls(
+            LinearModel.from_state(state["classifier"]),
+            knowledge_base_from_dict(state["knowledge_base"]),
+            FaqIndex.from_state(state["faq_index"]),
+        )
+        if set(model.classifier.classes) != set(model.knowledge_base.intent_names):
+            raise ValueError("classifier intents differ from the knowledge base's")
+        return model

@@ -1,0 +1,1 @@
+"""Answering a message: the FAQ knowledge base, template rendering and hand-off."""

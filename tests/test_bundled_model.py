@@ -1,0 +1,34 @@
+"""The bundled model in models/ must match data/ and generalize to messages it never saw."""
+
+import json
+import warnings
+from pathlib import Path
+
+from csbot import Bot
+from csbot.datadir import data_fingerprint
+from csbot.intents.evaluate import evaluate, read_labelled_file
+from csbot.persist import METADATA_FILE
+from csbot.resources import default_data_dir, default_model_dir
+
+HELDOUT = Path(__file__).parent / "data" / "heldout.tsv"
+
+
+def test_bundled_model_is_in_sync_with_the_data() -> None:
+    metadata = json.loads((default_model_dir() / METADATA_FILE).read_text(encoding="utf-8"))
+    assert metadata["data_sha256"] == data_fingerprint(default_data_dir()), (
+        "models/ is stale: run `csbot train` and commit models/"
+    )
+
+
+def test_bundled_model_loads_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Bot.load()
+
+
+def test_bundled_model_generalizes_to_an_independently_written_set(bot: Bot) -> None:
+    """tests/data/heldout.tsv was written apart from data/training and is never trained on."""
+    pairs = read_labelled_file(HELDOUT)
+    report = evaluate([p[0] for p in pairs], [bot.classify(p[1]).intent for p in pairs])
+    assert report.macro_f1 >= 0.92, report.format()
+    assert all(s.recall >= 0.75 for s in report.per_intent), report.format()

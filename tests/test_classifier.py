@@ -1,0 +1,61 @@
+import numpy as np
+
+from csbot.intents.classifier import OUT_OF_SCOPE, LinearModel
+from csbot.intents.features import Featurizer
+from csbot.intents.training import TrainingConfig, choose_threshold, fit_classifier
+from tests.conftest import TINY_DATA
+
+
+def _tiny_features() -> tuple[list[list[str]], list[str]]:
+    import yaml
+
+    featurize = Featurizer()
+    features, labels = [], []
+    for path in sorted((TINY_DATA / "training").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for text in data["examples"]:
+            features.append(featurize(text))
+            labels.append(data["intent"])
+    return features, labels
+
+
+def test_runtime_probabilities_equal_sklearn_predict_proba() -> None:
+    features, labels = _tiny_features()
+    fitted = fit_classifier(features, labels, TrainingConfig())
+    probe = [*features, Featurizer()("完全没见过的句子 qwerty"), []]
+    expected = fitted.estimator.predict_proba(fitted.vectorizer.transform(probe))
+    got = np.array([fitted.model.probabilities(fitted.model.vectorize(f)) for f in probe])
+    np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+def test_below_threshold_becomes_out_of_scope_with_the_ranking_kept() -> None:
+    features, labels = _tiny_features()
+    model = fit_classifier(features, labels, TrainingConfig(), threshold=0.99).model
+    prediction = model.predict(model.vectorize(Featurizer()("快递")))
+    assert prediction.intent == OUT_OF_SCOPE and prediction.below_threshold
+    assert prediction.ranking[0].intent == "shipping"
+    assert prediction.confidence == prediction.ranking[0].confidence
+    assert len(prediction.ranking) == 3
+
+
+def test_state_round_trip_and_shape_checks() -> None:
+    features, labels = _tiny_features()
+    model = fit_classifier(features, labels, TrainingConfig()).model
+    again = LinearModel.from_state(model.to_state())
+    vector = model.vectorize(features[0])
+    np.testing.assert_array_equal(model.probabilities(vector), again.probabilities(vector))
+    state = model.to_state() | {"idf": model.idf[:-1]}
+    try:
+        LinearModel.from_state(state)
+    except ValueError as exc:
+        assert "do not match" in str(exc)
+    else:
+        raise AssertionError("a truncated idf array was accepted")
+
+
+def test_threshold_choice_prefers_the_best_macro_f1() -> None:
+    classes = ("a", OUT_OF_SCOPE)
+    probabilities = np.array([[0.9, 0.1], [0.8, 0.2], [0.45, 0.55], [0.6, 0.4]])
+    labels = ["a", "a", OUT_OF_SCOPE, OUT_OF_SCOPE]
+    threshold = choose_threshold(probabilities, classes, labels)
+    assert 0.6 < threshold <= 0.7  # only then is the 0.6 row sent to out_of_scope

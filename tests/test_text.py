@@ -1,0 +1,48 @@
+import jieba
+import pytest
+
+from csbot.intents.features import Featurizer, extract_features
+from csbot.intents.text import NUMBER_TOKEN, Tokenizer, normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("我的ＫＤ到哪了？？？", "我的快递到哪了?"),
+        ("  退款   什么时候\t到账  ", "退款 什么时候 到账"),
+        ("订单号240312-558712093还没fh!!!", f"订单号 {NUMBER_TOKEN} 还没发货!"),
+        ("哈哈哈哈哈哈", "哈哈哈"),
+        ("😭😭😭怎么办", "😭怎么办"),
+        ("abc\x00\u200bdef", "abc def"),
+        ("bad\ud800text", "badtext"),
+        ("", ""),
+    ],
+)
+def test_normalize_canonicalizes_width_case_spacing_and_repeats(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_normalize_keeps_short_numbers_that_carry_meaning() -> None:
+    assert normalize("打12315投诉 退39.9") == "打12315投诉 退39.9"
+
+
+def test_tokenizer_uses_the_ecommerce_user_dictionary() -> None:
+    tokens = Tokenizer().tokenize(normalize("拼多多仅退款运费险七天无理由"))
+    assert tokens == ["拼多多", "仅退款", "运费险", "七天无理由"]
+
+
+def test_private_tokenizer_leaves_jieba_global_dictionary_alone() -> None:
+    assert Tokenizer().tokenize("先用后付") == ["先用后付"]
+    jieba.dt.initialize()
+    assert "先用后付" not in jieba.dt.FREQ
+
+
+def test_features_combine_words_bigrams_and_character_ngrams() -> None:
+    features = extract_features("快递 到哪", ["快递", "到", "哪"])
+    assert {"w:快递", "b:快递|到", "c:快", "c:快递", "c:到哪"} <= set(features)
+    assert "c:递 " not in features and "c:递到" not in features  # n-grams stay inside a chunk
+
+
+def test_featurizer_is_deterministic() -> None:
+    featurize = Featurizer()
+    assert featurize("我的快递怎么还没到") == featurize("我的快递怎么还没到")
