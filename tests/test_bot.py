@@ -66,9 +66,10 @@ def test_routine_questions_are_answered_without_handoff(bot: Bot) -> None:
 def test_handoff_summary_masks_phone_and_order_numbers(bot: Bot) -> None:
     reply = bot.reply("转人工 我手机13812345678 订单号240312558712093")
     assert reply.handoff is not None
-    assert "13812345678" not in reply.handoff.summary
-    assert "240312558712093" not in reply.handoff.summary
-    assert "138****5678" in reply.handoff.summary
+    summary = json.dumps(reply.handoff.summary.to_dict(), ensure_ascii=False)
+    assert "13812345678" not in summary and "240312558712093" not in summary
+    assert "138****5678" in summary and "****2093" in summary
+    assert ("order_id", "****2093") in reply.handoff.summary.entities
 
 
 def test_reply_renders_variables_and_defaults(bot: Bot) -> None:
@@ -87,6 +88,7 @@ def test_reply_to_dict_is_json_safe_and_complete(bot: Bot) -> None:
     assert again == data
     assert set(data) == {"intent", "confidence", "text", "faq_id", "handoff", "alternatives"}
     assert set(data["handoff"]) == {"reason", "priority", "queue", "summary"}
+    assert set(data["handoff"]["summary"]) == {"text", "intents", "entities", "messages", "emotion"}
 
 
 def test_replies_are_deterministic(bot: Bot) -> None:

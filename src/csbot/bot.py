@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import functools
+import logging
 import warnings
-import zlib
 from pathlib import Path
 
+from csbot.entities import extract_entities
 from csbot.errors import ModelVersionWarning
+from csbot.intents.classifier import SparseVector
 from csbot.intents.features import Featurizer
+from csbot.intents.text import normalize
 from csbot.model import Model
 from csbot.persist import RETRAIN_HINT, load_model
+from csbot.privacy import mask_pii
 from csbot.resources import default_data_dir, default_model_dir
+from csbot.responses.emotion import emotion_score
 from csbot.responses.handoff import handoff_for
+from csbot.responses.knowledge_base import FaqEntry
+from csbot.responses.policy import Matcher, Message, decide
 from csbot.responses.render import render
+from csbot.sessions import InMemorySessionStore, SessionState, SessionStore
 from csbot.types import Prediction, Reply
+
+_log = logging.getLogger("csbot")
 
 MAX_TEXT_CHARS = 2000
 
@@ -22,13 +32,21 @@ MAX_TEXT_CHARS = 2000
 class Bot:
     """Answers customer messages with one trained model. Safe to share between threads."""
 
-    def __init__(self, model: Model, *, featurizer: Featurizer | None = None) -> None:
+    def __init__(
+        self,
+        model: Model,
+        *,
+        sessions: SessionStore | None = None,
+        featurizer: Featurizer | None = None,
+    ) -> None:
         self.model = model
+        self.sessions: SessionStore = sessions if sessions is not None else InMemorySessionStore()
         self.featurizer = featurizer or Featurizer()
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Bot:
-        """Load the model directory at `path`, or the bundled default model.
+    def load(cls, path: str | Path | None = None, *, sessions: SessionStore | None = None) -> Bot:
+        """Load the model directory at `path`, or the bundled default model; conversation
+        state goes to `sessions` (default: in memory, 30-minute TTL).
 
         Raises ModelError when the directory is missing, incompatible or tampered with.
         """
@@ -38,7 +56,7 @@ class Bot:
             _warn_if_stale(metadata.get("data_sha256"), directory)
         else:
             model, _ = load_model(Path(path))
-        return cls(model)
+        return cls(model, sessions=sessions)
 
     def classify(self, text: str) -> Prediction:
         """The intent of a message, its confidence and the top-3 ranking."""
@@ -47,31 +65,72 @@ class Bot:
         return classifier.predict(classifier.vectorize(self.featurizer(text[:MAX_TEXT_CHARS])))
 
     def reply(self, text: str, *, session_id: str | None = None, **variables: object) -> Reply:
-        """Answer a message: the best FAQ answer of its intent (or the intent's default
-        answer), rendered with `variables` (e.g. shop_name, order_id); a hand-off when the
-        intent calls for a human. `session_id` is accepted for conversation state."""
+        """Answer a message within its conversation: an FAQ answer, a question back (which
+        intent was meant, or an order number), or a hand-off to a human agent.
+
+        `session_id` keeps the conversation's state in the bot's session store; without
+        it every message stands alone. `variables` (shop_name, order_id, ...) fill the
+        answer templates; what the customer said (e.g. an order number) takes precedence.
+        """
         _require_str(text, "text")
         if session_id is not None:
             _require_str(session_id, "session_id")
         text = text[:MAX_TEXT_CHARS]
         model = self.model
-        vector = model.classifier.vectorize(self.featurizer(text))
-        prediction = model.classifier.predict(vector)
-        spec = model.knowledge_base.intent(prediction.intent)
-        faq_id, score = model.faq_index.best_match(vector, spec.name)
-        if faq_id is not None and score >= model.knowledge_base.settings["faq_match_threshold"]:
-            answers = model.knowledge_base.faq(faq_id).answers
-        else:
-            faq_id, answers = None, spec.default_answers
-        answer = answers[zlib.crc32(text.encode("utf-8", "replace")) % len(answers)]
-        return Reply(
-            intent=prediction.intent,
-            confidence=prediction.confidence,
-            text=render(answer, variables, model.knowledge_base.variables),
-            faq_id=faq_id,
-            handoff=handoff_for(spec, text, prediction),
-            alternatives=tuple(r for r in prediction.ranking if r.intent != prediction.intent),
+        kb = model.knowledge_base
+        normalized = normalize(text)
+        vector = model.classifier.vectorize(self.featurizer.features(normalized))
+        probabilities = model.classifier.probabilities(vector)
+        prediction = model.classifier.decide(probabilities)
+        state = (self.sessions.get(session_id) if session_id else None) or SessionState()
+        message = Message(
+            text=text,
+            masked=mask_pii(text),
+            normalized=normalized,
+            prediction=prediction,
+            probabilities=dict(zip(model.classifier.classes, probabilities.tolist(), strict=True)),
+            emotion=emotion_score(text, state.negative_turns),
+            entities=extract_entities(text),
         )
+        given = frozenset(k for k, v in variables.items() if v is not None and str(v).strip())
+        decision = decide(message, state, kb, self._matcher(vector, text), given)
+        if session_id is not None:
+            self.sessions.put(session_id, decision.state)
+        values = {**variables, **decision.state.entities, **decision.values}
+        handoff = handoff_for(decision, kb)
+        _log.info(
+            "reply session=%s intent=%s confidence=%.3f faq=%s handoff=%s text=%s",
+            session_id,
+            decision.intent,
+            decision.confidence,
+            decision.faq_id,
+            handoff.reason if handoff else None,
+            message.masked,
+        )
+        return Reply(
+            intent=decision.intent,
+            confidence=decision.confidence,
+            text=decision.prefix
+            + render(decision.template, values, kb.variables)
+            + decision.suffix,
+            faq_id=decision.faq_id,
+            handoff=handoff,
+            alternatives=tuple(r for r in prediction.ranking if r.intent != decision.intent),
+        )
+
+    def _matcher(self, vector: SparseVector, text: str) -> Matcher:
+        """FAQ lookup for the policy: the message's own vector when it asks about `text`."""
+        model = self.model
+        threshold = model.knowledge_base.settings["faq_match_threshold"]
+
+        def match(query: str, intent: str) -> FaqEntry | None:
+            query_vector = (
+                vector if query == text else model.classifier.vectorize(self.featurizer(query))
+            )
+            faq_id, score = model.faq_index.best_match(query_vector, intent)
+            return model.knowledge_base.faq(faq_id) if faq_id and score >= threshold else None
+
+        return match
 
 
 @functools.cache

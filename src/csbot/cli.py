@@ -179,7 +179,7 @@ def format_reply(reply: Reply) -> str:
     if reply.handoff:
         h = reply.handoff
         lines.append(f"      [hand-off: reason={h.reason} priority={h.priority} queue={h.queue}]")
-        lines.append(f"      [summary: {h.summary}]")
+        lines.append(f"      [summary: {h.summary.text}]")
     return "\n".join(lines)
 
 

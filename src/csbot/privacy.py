@@ -37,3 +37,15 @@ def mask_pii(text: str) -> str:
 def _mask_labelled(match: re.Match[str]) -> str:
     """'订单号 8839201' -> '订单号 ****9201': the label stays, the number is masked."""
     return match.group()[: match.start(1) - match.start()] + "****" + match.group(1)[-4:]
+
+
+def mask_entity(kind: str, value: str) -> str:
+    """An extracted entity's value as an agent may see it."""
+    if kind in ("order_id", "tracking_no"):
+        return "****" + value[-4:]
+    if kind == "id_card":
+        return "[身份证号]"
+    if kind == "phone":
+        digits = re.sub(r"\D", "", value)[-11:]
+        return f"{digits[:3]}****{digits[-4:]}"
+    return mask_pii(value)

@@ -48,13 +48,27 @@ class Prediction:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoffSummary:
+    """What a human agent needs to continue without asking again; personal data masked."""
+
+    text: str  # one line of Chinese for the agent
+    intents: tuple[str, ...]  # intents seen in the conversation, oldest first
+    entities: tuple[tuple[str, str], ...]  # (kind, masked value), e.g. ("order_id", "****2093")
+    messages: tuple[str, ...]  # the customer's last messages, masked
+    emotion: float  # the latest emotion score, 0 calm to 1 angry
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
 class Handoff:
     """A signal to pass the conversation to a human agent: why, how urgent, which team."""
 
     reason: HandoffReason
     priority: Priority
     queue: str
-    summary: str
+    summary: HandoffSummary
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))  # type: ignore[no-any-return]

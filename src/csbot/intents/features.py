@@ -28,5 +28,8 @@ class Featurizer:
         self.tokenizer = tokenizer or Tokenizer()
 
     def __call__(self, text: str) -> list[str]:
-        normalized = normalize(text)
+        return self.features(normalize(text))
+
+    def features(self, normalized: str) -> list[str]:
+        """Features of a text that has already been through `normalize`."""
         return extract_features(normalized, self.tokenizer.tokenize(normalized))

@@ -19,13 +19,33 @@ SETTINGS_DEFAULTS: dict[str, float] = {
     # Cosine similarity a message needs with an FAQ entry's questions to get that entry's
     # answer rather than the intent's default answer.
     "faq_match_threshold": 0.3,
+    "emotion_threshold": 0.4,
+    "clarify_margin": 0.15,
+    "clarify_below": 0.6,
+    "fallbacks_before_handoff": 2,
 }
+_COUNT_SETTINGS = ("fallbacks_before_handoff",)
+# Messages of the conversation policy; each must be present in faq.yaml.
+POLICY_MESSAGES = (
+    "clarify",
+    "clarification_failed",
+    "low_confidence",
+    "calm",
+    "negative_emotion",
+    "ask_order_id",
+    "ask_tracking_no",
+    "ask_phone",
+)
+# Values an FAQ entry may require before it is answered; each has an `ask_<slot>` message.
+SLOTS = ("order_id", "tracking_no", "phone")
+_POLICY_VARIABLES = ("option_1", "option_2")
 HANDOFF_REASONS = ("requested", "urgent", "complaint")
 PRIORITIES: tuple[str, ...] = get_args(Priority)
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_TOP_KEYS = ("version", "variables", "settings", "intents")
-_INTENT_KEYS = ("description", "handoff", "queue", "priority", "default_answers", "faqs")
-_FAQ_KEYS = ("id", "questions", "answers")
+_TOP_KEYS = ("version", "variables", "settings", "messages", "urgent", "intents")
+_INTENT_KEYS = ("title", "description", "handoff", "queue", "priority", "default_answers", "faqs")
+_FAQ_KEYS = ("id", "questions", "answers", "requires")
+_URGENT_KEYS = ("id", "keywords", "queue", "answers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +56,17 @@ class FaqEntry:
     intent: str
     questions: tuple[str, ...]
     answers: tuple[str, ...]
+    requires: tuple[str, ...] = ()  # slots (e.g. order_id) to ask for before answering
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentRule:
+    """Keywords that make any message urgent (e.g. a device smoking), with what to say."""
+
+    id: str
+    keywords: tuple[str, ...]
+    queue: str
+    answers: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +74,7 @@ class IntentSpec:
     """How the bot treats an intent: its answers and whether it hands off."""
 
     name: str
+    title: str  # what customers read, e.g. in a clarifying question
     description: str
     handoff: HandoffReason | None
     queue: str
@@ -58,6 +90,8 @@ class KnowledgeBase:
     intents: tuple[IntentSpec, ...]
     variables: Mapping[str, str]
     settings: Mapping[str, float]
+    messages: Mapping[str, str]
+    urgent: tuple[UrgentRule, ...]
 
     def intent(self, name: str) -> IntentSpec:
         for spec in self.intents:
@@ -75,15 +109,31 @@ class KnowledgeBase:
             "version": FORMAT_VERSION,
             "variables": dict(self.variables),
             "settings": dict(self.settings),
+            "messages": dict(self.messages),
+            "urgent": [
+                {
+                    "id": r.id,
+                    "keywords": list(r.keywords),
+                    "queue": r.queue,
+                    "answers": list(r.answers),
+                }
+                for r in self.urgent
+            ],
             "intents": {
                 spec.name: {
+                    "title": spec.title,
                     "description": spec.description,
                     "handoff": spec.handoff or False,
                     "queue": spec.queue,
                     "priority": spec.priority,
                     "default_answers": list(spec.default_answers),
                     "faqs": [
-                        {"id": e.id, "questions": list(e.questions), "answers": list(e.answers)}
+                        {
+                            "id": e.id,
+                            "questions": list(e.questions),
+                            "answers": list(e.answers),
+                            "requires": list(e.requires),
+                        }
                         for e in spec.faqs
                     ],
                 }
@@ -135,8 +185,15 @@ def check_knowledge_base(doc: YamlDocument) -> list[Problem]:
                     f"unknown setting '{key}'" + did_you_mean(str(key), list(SETTINGS_DEFAULTS)),
                 )
             )
+        elif key in _COUNT_SETTINGS:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                problems.append(
+                    error(where, f"setting '{key}' must be a whole number of at least 1")
+                )
         elif not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
             problems.append(error(where, f"setting '{key}' must be a number from 0 to 1"))
+    _check_messages(doc, data.get("messages"), variables, problems)
+    _check_urgent(doc, data.get("urgent", []), variables, problems)
     intents = data.get("intents")
     if not isinstance(intents, dict) or not intents:
         problems.append(error(doc.where("intents"), "field 'intents' must be a non-empty mapping"))
@@ -166,7 +223,7 @@ def _check_intent(
         problems.append(error(doc.where(*key), f"intent '{name}' must be a mapping"))
         return
     _unknown_keys(doc, spec, key, _INTENT_KEYS, problems)
-    for field in ("description", "queue"):
+    for field in ("title", "description", "queue"):
         if not isinstance(spec.get(field), str) or not spec[field].strip():
             problems.append(
                 error(doc.where(*key, field), f"intents.{name}.{field} must be non-empty text")
@@ -231,6 +288,63 @@ def _check_intent(
         _check_answers(
             doc, (*fkey, "answers"), entry.get("answers"), variables, problems, minimum=1
         )
+        requires = entry.get("requires", [])
+        if not isinstance(requires, list) or any(r not in SLOTS for r in requires):
+            problems.append(
+                error(
+                    doc.where(*fkey, "requires"),
+                    f"intents.{name}.faqs[{i}].requires must list slots among {', '.join(SLOTS)}",
+                )
+            )
+
+
+def _check_messages(
+    doc: YamlDocument, messages: Any, variables: Mapping[str, Any], problems: list[Problem]
+) -> None:
+    if not isinstance(messages, dict):
+        problems.append(error(doc.where("messages"), "field 'messages' must be a mapping"))
+        return
+    allowed = {*variables, *_POLICY_VARIABLES}
+    for name in POLICY_MESSAGES:
+        if name not in messages:
+            problems.append(error(doc.where("messages"), f"messages.{name} is missing"))
+    for name, text in messages.items():
+        where = doc.where("messages", name)
+        if name not in POLICY_MESSAGES:
+            hint = did_you_mean(str(name), POLICY_MESSAGES)
+            problems.append(error(where, f"unknown message '{name}'" + hint))
+        elif not isinstance(text, str) or not text.strip():
+            problems.append(error(where, f"messages.{name} must be non-empty text"))
+        else:
+            for var in placeholders(text):
+                if var not in allowed:
+                    problems.append(
+                        error(where, f"messages.{name} uses unknown variable {{{var}}}")
+                    )
+
+
+def _check_urgent(
+    doc: YamlDocument, rules: Any, variables: Mapping[str, Any], problems: list[Problem]
+) -> None:
+    if not isinstance(rules, list):
+        problems.append(error(doc.where("urgent"), "field 'urgent' must be a list of rules"))
+        return
+    for i, rule in enumerate(rules):
+        key = ("urgent", i)
+        if not isinstance(rule, dict):
+            problems.append(error(doc.where(*key), f"urgent[{i}] must be a mapping"))
+            continue
+        _unknown_keys(doc, rule, key, _URGENT_KEYS, problems)
+        if not isinstance(rule.get("id"), str) or not isinstance(rule.get("queue"), str):
+            problems.append(
+                error(doc.where(*key), f"urgent[{i}] needs text fields 'id' and 'queue'")
+            )
+        keywords = rule.get("keywords")
+        if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
+            problems.append(
+                error(doc.where(*key, "keywords"), f"urgent[{i}].keywords must be a list of words")
+            )
+        _check_answers(doc, (*key, "answers"), rule.get("answers"), variables, problems, minimum=1)
 
 
 def _check_answers(
@@ -290,6 +404,7 @@ def knowledge_base_from_dict(data: Mapping[str, Any]) -> KnowledgeBase:
                 intent=name,
                 questions=tuple(q.strip() for q in entry["questions"]),
                 answers=tuple(entry["answers"]),
+                requires=tuple(entry.get("requires") or ()),
             )
             for entry in spec.get("faqs") or ()
         )
@@ -297,6 +412,7 @@ def knowledge_base_from_dict(data: Mapping[str, Any]) -> KnowledgeBase:
         intents.append(
             IntentSpec(
                 name=name,
+                title=spec.get("title", name),
                 description=spec["description"].strip(),
                 handoff=cast("HandoffReason | None", handoff),
                 queue=spec["queue"],
@@ -307,4 +423,9 @@ def knowledge_base_from_dict(data: Mapping[str, Any]) -> KnowledgeBase:
         )
     variables = {k: str(v) for k, v in (data.get("variables") or {}).items()}
     settings = {**SETTINGS_DEFAULTS, **(data.get("settings") or {})}
-    return KnowledgeBase(tuple(intents), variables, settings)
+    messages = {k: str(v) for k, v in (data.get("messages") or {}).items()}
+    urgent = tuple(
+        UrgentRule(r["id"], tuple(r["keywords"]), r["queue"], tuple(r["answers"]))
+        for r in data.get("urgent") or ()
+    )
+    return KnowledgeBase(tuple(intents), variables, settings, messages, urgent)
