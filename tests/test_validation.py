@@ -91,12 +91,12 @@ def test_knowledge_base_errors_name_line_and_field(tiny_data: Path) -> None:
     data, problems = validate_data(tiny_data, NO_MINIMUMS)
     messages = _messages(problems)
     assert data is None
-    assert any(f"faq.yaml:{handoff_line}" in m and "intents.human_agent.handoff" in m for m in messages), (
-        messages
-    )
-    assert any(f"faq.yaml:{answer_line}" in m and "unknown variable {refund_dayz}" in m for m in messages), (
-        messages
-    )
+    assert any(
+        f"faq.yaml:{handoff_line}" in m and "intents.human_agent.handoff" in m for m in messages
+    ), messages
+    assert any(
+        f"faq.yaml:{answer_line}" in m and "unknown variable {refund_dayz}" in m for m in messages
+    ), messages
     assert any(f"faq.yaml:{answer_line}" in m and "brace" in m for m in messages), messages
 
 
@@ -105,3 +105,25 @@ def test_fingerprint_changes_with_any_data_file(tiny_data: Path) -> None:
     path = tiny_data / "training" / "refund.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "  - 新的一句\n", encoding="utf-8")
     assert data_fingerprint(tiny_data) != before
+
+
+def test_emotion_file_errors_name_line_and_field(tiny_data: Path) -> None:
+    negatives = "".join(f"  - 生气了{i}\n" for i in range(25))
+    (tiny_data / "emotion.yaml").write_text(
+        f"negative:\n{negatives}neutral:\n  - 你好\n  - 42\nangry: []\n", encoding="utf-8"
+    )
+    data, problems = validate_data(tiny_data, NO_MINIMUMS)
+    messages = _messages(problems)
+    assert data is None
+    assert any("emotion.yaml:28" in m and "at least 20" in m for m in messages), messages
+    assert any("unknown field 'angry'" in m for m in messages), messages
+
+
+def test_a_valid_emotion_file_is_read(tiny_data: Path) -> None:
+    negatives = "".join(f"  - 生气了{i}\n" for i in range(20))
+    neutrals = "".join(f"  - 你好{i}\n" for i in range(20))
+    (tiny_data / "emotion.yaml").write_text(
+        f"negative:\n{negatives}neutral:\n{neutrals}", encoding="utf-8"
+    )
+    data, _ = validate_data(tiny_data, NO_MINIMUMS)
+    assert data is not None and data.emotion.counts() == {"negative": 20, "neutral": 20}

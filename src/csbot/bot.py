@@ -10,7 +10,7 @@ from pathlib import Path
 from csbot.entities import extract_entities
 from csbot.errors import ModelVersionWarning
 from csbot.intents.classifier import SparseVector
-from csbot.intents.features import Featurizer
+from csbot.intents.features import Featurizer, extract_features
 from csbot.intents.text import normalize
 from csbot.model import Model
 from csbot.persist import RETRAIN_HINT, load_model
@@ -79,7 +79,8 @@ class Bot:
         model = self.model
         kb = model.knowledge_base
         normalized = normalize(text)
-        vector = model.classifier.vectorize(self.featurizer.features(normalized))
+        tokens = self.featurizer.tokenizer.tokenize(normalized)
+        vector = model.classifier.vectorize(extract_features(normalized, tokens))
         probabilities = model.classifier.probabilities(vector)
         prediction = model.classifier.decide(probabilities)
         state = (self.sessions.get(session_id) if session_id else None) or SessionState()
@@ -89,7 +90,9 @@ class Bot:
             normalized=normalized,
             prediction=prediction,
             probabilities=dict(zip(model.classifier.classes, probabilities.tolist(), strict=True)),
-            emotion=emotion_score(text, state.negative_turns),
+            emotion=emotion_score(
+                text, model.negative_probability(text, tokens), state.negative_turns
+            ),
             entities=extract_entities(text),
         )
         given = frozenset(k for k, v in variables.items() if v is not None and str(v).strip())

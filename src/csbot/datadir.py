@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from csbot.errors import DataError
-from csbot.intents.dataset import Dataset, check_dataset, read_training_data, training_files
+from csbot.intents.dataset import (
+    Dataset,
+    check_dataset,
+    read_emotion_data,
+    read_training_data,
+    training_files,
+)
 from csbot.problems import Problem, error_from, raise_errors
 from csbot.responses.knowledge_base import (
     KnowledgeBase,
@@ -19,6 +25,7 @@ from csbot.yamlfile import read_yaml
 
 FAQ_FILE = "faq.yaml"
 TRAINING_DIR = "training"
+EMOTION_FILE = "emotion.yaml"  # optional: without it, emotion comes from the lexicon alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +34,7 @@ class TrainingData:
 
     knowledge_base: KnowledgeBase
     dataset: Dataset
+    emotion: Dataset  # labelled negative / neutral messages; empty when there is no file
     warnings: tuple[Problem, ...]
     fingerprint: str
 
@@ -51,10 +59,14 @@ def validate_data(
     problems.extend(read_problems)
     if kb is not None:
         problems.extend(check_dataset(dataset, kb.intent_names, minimums))
+    emotion = Dataset(())
+    if (data_dir / EMOTION_FILE).exists():
+        emotion, emotion_problems = read_emotion_data(data_dir / EMOTION_FILE)
+        problems.extend(emotion_problems)
     if kb is None or any(p.severity == "error" for p in problems):
         return None, problems
     warnings = tuple(p for p in problems if p.severity == "warning")
-    return TrainingData(kb, dataset, warnings, data_fingerprint(data_dir)), problems
+    return TrainingData(kb, dataset, emotion, warnings, data_fingerprint(data_dir)), problems
 
 
 def load_data(data_dir: Path, minimums: Mapping[str, int] | None = None) -> TrainingData:
@@ -68,7 +80,11 @@ def load_data(data_dir: Path, minimums: Mapping[str, int] | None = None) -> Trai
 def data_fingerprint(data_dir: Path) -> str:
     """SHA-256 over the knowledge base and the training files (names and bytes)."""
     digest = hashlib.sha256()
-    for path in [data_dir / FAQ_FILE, *training_files(data_dir / TRAINING_DIR)]:
+    for path in [
+        data_dir / FAQ_FILE,
+        data_dir / EMOTION_FILE,
+        *training_files(data_dir / TRAINING_DIR),
+    ]:
         if path.is_file():
             digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")

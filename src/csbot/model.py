@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from csbot.intents.classifier import LinearModel
+from csbot.responses.emotion import emotion_features
 from csbot.responses.knowledge_base import KnowledgeBase, knowledge_base_from_dict
 from csbot.responses.matching import FaqIndex
 
 # Bump when the feature extraction or the state layout changes: older files must be retrained.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Model:
     classifier: LinearModel
     knowledge_base: KnowledgeBase
     faq_index: FaqIndex
+    emotion: LinearModel | None = None  # negative vs neutral; None: lexicon only
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -28,6 +30,7 @@ class Model:
             "classifier": self.classifier.to_state(),
             "knowledge_base": self.knowledge_base.to_dict(),
             "faq_index": self.faq_index.to_state(),
+            "emotion": self.emotion.to_state() if self.emotion else None,
         }
 
     @classmethod
@@ -41,7 +44,17 @@ class Model:
             LinearModel.from_state(state["classifier"]),
             knowledge_base_from_dict(state["knowledge_base"]),
             FaqIndex.from_state(state["faq_index"]),
+            LinearModel.from_state(state["emotion"]) if state.get("emotion") else None,
         )
         if set(model.classifier.classes) != set(model.knowledge_base.intent_names):
             raise ValueError("classifier intents differ from the knowledge base's")
+        if model.emotion is not None and model.emotion.classes != ("negative", "neutral"):
+            raise ValueError("the emotion model must have the classes negative and neutral")
         return model
+
+    def negative_probability(self, text: str, tokens: list[str]) -> float:
+        """The emotion model's probability that the customer is upset (0 without one)."""
+        if self.emotion is None:
+            return 0.0
+        vector = self.emotion.vectorize(emotion_features(text, tokens))
+        return float(self.emotion.probabilities(vector)[0])

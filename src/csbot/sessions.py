@@ -49,7 +49,7 @@ class SessionState:
     turns: tuple[Turn, ...] = ()
     entities: Mapping[str, str] = field(default_factory=dict)  # kind -> latest value
     fallbacks: int = 0  # consecutive messages the bot could not understand
-    negative_turns: int = 0  # messages with an upset customer
+    negative_turns: int = 0  # messages in which the customer sounded irritated
     pending_slot: PendingSlot | None = None
     pending_clarification: PendingClarification | None = None
 

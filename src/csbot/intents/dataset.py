@@ -117,6 +117,50 @@ def _read_file(path: Path, problems: list[Problem]) -> list[Example]:
     return examples
 
 
+EMOTION_LABELS = ("negative", "neutral")
+MIN_EMOTION_EXAMPLES = 20
+
+
+def read_emotion_data(path: Path) -> tuple[Dataset, list[Problem]]:
+    """`emotion.yaml`: lists of `negative` (angry, distressed) and `neutral` messages."""
+    problems: list[Problem] = []
+    try:
+        doc = read_yaml(path)
+    except DataError as exc:
+        return Dataset(()), [error_from(exc, str(path))]
+    if not isinstance(doc.data, dict):
+        return Dataset(()), [
+            error(doc.where(), "expected a mapping with keys 'negative' and 'neutral'")
+        ]
+    for key in doc.data.keys() - set(EMOTION_LABELS):
+        hint = did_you_mean(str(key), EMOTION_LABELS)
+        problems.append(error(doc.where(key), f"unknown field '{key}'" + hint))
+    examples: list[Example] = []
+    seen: dict[str, Example] = {}
+    for label in EMOTION_LABELS:
+        items = doc.data.get(label)
+        if not isinstance(items, list) or len(items) < MIN_EMOTION_EXAMPLES:
+            problems.append(
+                error(
+                    doc.where(label),
+                    f"field '{label}' must list at least {MIN_EMOTION_EXAMPLES} messages",
+                )
+            )
+            continue
+        for i, item in enumerate(items):
+            where = doc.where(label, i)
+            if not isinstance(item, str) or not item.strip():
+                problems.append(error(where, f"{label}[{i}] must be non-empty text; quote it"))
+                continue
+            example = Example(item.strip(), label, where)
+            first = seen.setdefault(example.text, example)
+            if first is not example:
+                problems.append(error(where, f"'{example.text}' is also at {first.where}"))
+                continue
+            examples.append(example)
+    return Dataset(tuple(examples)), problems
+
+
 def near_duplicate_key(text: str) -> str:
     """What is left of a text when case, punctuation, spaces and emoji are ignored."""
     return "".join(ch for ch in normalize(text) if ch.isalnum())

@@ -17,10 +17,13 @@ from sklearn.model_selection import StratifiedKFold
 
 from csbot.datadir import TrainingData, load_data
 from csbot.intents.classifier import OUT_OF_SCOPE, LinearModel
+from csbot.intents.dataset import Dataset
 from csbot.intents.evaluate import EvaluationReport, evaluate
 from csbot.intents.features import Featurizer
+from csbot.intents.text import normalize
 from csbot.model import Model
 from csbot.persist import library_versions, save_model
+from csbot.responses.emotion import IRRITATED, NEUTRAL, emotion_features, lexicon_score
 from csbot.responses.matching import FaqIndex
 
 Progress = Callable[[str], None]
@@ -80,12 +83,16 @@ def fit_classifier(
     )
     estimator.fit(matrix, labels)
     vocabulary = {str(f): int(i) for f, i in vectorizer.vocabulary_.items()}
+    coef, intercept = estimator.coef_, estimator.intercept_
+    if coef.shape[0] == 1:  # two classes: sigmoid(z) is the softmax of (0, z)
+        coef = np.vstack([np.zeros_like(coef), coef])
+        intercept = np.concatenate([[0.0], intercept])
     model = LinearModel(
         classes=tuple(str(c) for c in estimator.classes_),
         vocabulary=vocabulary,
         idf=vectorizer.idf_.astype(np.float64),
-        weights=np.ascontiguousarray(estimator.coef_.T, dtype=np.float64),
-        intercept=estimator.intercept_.astype(np.float64),
+        weights=np.ascontiguousarray(coef.T, dtype=np.float64),
+        intercept=np.asarray(intercept, dtype=np.float64),
         threshold=threshold,
     )
     return FittedClassifier(model, vectorizer, estimator)
@@ -155,6 +162,25 @@ def choose_threshold(
     return best
 
 
+EMOTION_CONFIG = TrainingConfig(regularization=3.0)
+
+
+def fit_emotion(examples: Dataset, intents: Dataset, featurize: Featurizer) -> LinearModel:
+    """The negative-vs-neutral model behind `emotion_score`.
+
+    Besides `emotion.yaml`, every intent utterance outside `complaint` in which the
+    lexicon finds no irritation counts as neutral: without them the model learns topic
+    words (退款, 扣款, 没发货) as anger and flags ordinary questions."""
+    texts, labels = list(examples.texts), list(examples.labels)
+    for example in intents.examples:
+        if example.intent != "complaint" and lexicon_score(example.text) < IRRITATED:
+            texts.append(example.text)
+            labels.append(NEUTRAL)
+    tokenize = featurize.tokenizer.tokenize
+    features = [emotion_features(t, tokenize(normalize(t))) for t in texts]
+    return fit_classifier(features, labels, EMOTION_CONFIG).model
+
+
 def cross_validate_data(
     data_dir: Path,
     config: TrainingConfig = TrainingConfig(),
@@ -196,7 +222,8 @@ def train(
         return classifier.vectorize(featurize(text))
 
     index = FaqIndex.build(data.knowledge_base, vectorize, len(classifier.vocabulary))
-    model = Model(classifier, data.knowledge_base, index)
+    emotion = fit_emotion(data.emotion, dataset, featurize) if data.emotion.examples else None
+    model = Model(classifier, data.knowledge_base, index, emotion)
     seconds = time.perf_counter() - start
     metadata = {
         "versions": library_versions(),

@@ -19,7 +19,7 @@ SETTINGS_DEFAULTS: dict[str, float] = {
     # Cosine similarity a message needs with an FAQ entry's questions to get that entry's
     # answer rather than the intent's default answer.
     "faq_match_threshold": 0.3,
-    "emotion_threshold": 0.4,
+    "emotion_threshold": 0.6,
     "clarify_margin": 0.15,
     "clarify_below": 0.6,
     "fallbacks_before_handoff": 2,

@@ -11,6 +11,7 @@ from typing import Literal
 
 from csbot.entities import Entity
 from csbot.intents.classifier import OUT_OF_SCOPE
+from csbot.responses.emotion import IRRITATED
 from csbot.responses.knowledge_base import FaqEntry, KnowledgeBase, UrgentRule
 from csbot.sessions import PendingClarification, PendingSlot, SessionState, Turn
 from csbot.types import HandoffReason, Prediction, Priority
@@ -83,7 +84,7 @@ def decide(
     state = replace(
         state.with_turn(turn),
         entities=entities,
-        negative_turns=state.negative_turns + int(upset),
+        negative_turns=state.negative_turns + int(message.emotion >= IRRITATED),
         pending_slot=None,
         pending_clarification=None,
     )
@@ -224,7 +225,9 @@ def _answer(
     faq_id = entry.id if entry else None
     if spec.handoff is not None:
         priority = _max_priority(spec.priority, "high" if upset else "normal")
-        prefix = kb.messages["calm"] if upset and spec.handoff != "urgent" else ""
+        # Complaint and urgent answers are written to soothe already; a plain request for a
+        # person from an upset customer gets the apology first.
+        prefix = kb.messages["calm"] if upset and spec.handoff == "requested" else ""
         return Decision(
             "handoff",
             intent,

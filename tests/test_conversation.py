@@ -1,0 +1,118 @@
+"""Scripted multi-turn conversations with the bundled model, as a customer would have them."""
+
+import pytest
+
+from csbot import Bot
+from csbot.sessions import InMemorySessionStore
+
+
+@pytest.fixture
+def fresh(bot: Bot) -> Bot:
+    """The bundled model with its own empty session store."""
+    return Bot(bot.model, sessions=InMemorySessionStore(), featurizer=bot.featurizer)
+
+
+def test_the_bot_asks_for_the_order_number_then_uses_it(fresh: Bot) -> None:
+    ask = fresh.reply("物流三天没更新了", session_id="s")
+    assert ask.intent == "shipping" and "订单号" in ask.text and ask.handoff is None
+    answer = fresh.reply("订单号240312-558712093", session_id="s")
+    assert answer.faq_id == ask.faq_id == "shipping_tracking_stuck"
+    assert "240312-558712093" in answer.text
+
+
+def test_without_a_session_every_message_stands_alone(fresh: Bot) -> None:
+    fresh.reply("物流三天没更新了")
+    alone = fresh.reply("订单号240312-558712093")
+    assert "240312-558712093" not in alone.text
+
+
+def test_an_ambiguous_message_is_clarified_and_resolved_by_number(fresh: Bot) -> None:
+    ask = fresh.reply("晚几天发 我出差了 下周一才回来", session_id="c")
+    assert "1" in ask.text and "2" in ask.text and ask.faq_id is None
+    assert "修改或取消订单" in ask.text and "物流配送" in ask.text
+    answer = fresh.reply("1", session_id="c")
+    assert answer.intent == "order_change" and answer.handoff is None
+
+
+def test_a_clarification_that_fails_hands_off(fresh: Bot) -> None:
+    fresh.reply("晚几天发 我出差了 下周一才回来", session_id="f")
+    reply = fresh.reply("嗯", session_id="f")
+    assert reply.handoff is not None and reply.handoff.reason == "clarification_failed"
+
+
+def test_two_unintelligible_messages_hand_off_with_low_confidence(fresh: Bot) -> None:
+    assert fresh.reply("asdfgh", session_id="g").handoff is None
+    reply = fresh.reply("qwerty zxcv", session_id="g")
+    assert reply.handoff is not None and reply.handoff.reason == "low_confidence"
+
+
+def test_an_angry_customer_is_calmed_and_handed_off_with_high_priority(fresh: Bot) -> None:
+    reply = fresh.reply("下单五天了还不发货 气死我了 你们到底有没有人管！！！", session_id="h")
+    assert reply.handoff is not None
+    assert reply.handoff.reason == "negative_emotion" and reply.handoff.priority == "high"
+    assert reply.text.startswith("非常抱歉给您带来了不便")
+    assert reply.handoff.summary.emotion >= 0.4
+
+
+def test_repeated_impatience_raises_the_emotion_score_until_it_hands_off(fresh: Bot) -> None:
+    replies = [fresh.reply("还没发货吗？", session_id="r") for _ in range(3)]
+    assert [r.handoff is None for r in replies] == [True, True, False]
+    state = fresh.sessions.get("r")
+    assert state is not None
+    scores = [t.emotion for t in state.turns]
+    assert scores[0] < scores[1] < scores[2]
+    assert replies[2].handoff is not None and replies[2].handoff.reason == "negative_emotion"
+
+
+def test_calm_repeated_questions_do_not_hand_off(fresh: Bot) -> None:
+    replies = [fresh.reply("怎么还没发货", session_id="q") for _ in range(3)]
+    assert all(r.handoff is None for r in replies)
+
+
+def test_account_theft_is_urgent_with_safety_steps_first(fresh: Bot) -> None:
+    reply = fresh.reply("我的账号被盗了 有人用我的号买东西", session_id="u")
+    assert reply.handoff is not None
+    assert (reply.handoff.reason, reply.handoff.priority, reply.handoff.queue) == (
+        "urgent",
+        "urgent",
+        "security",
+    )
+    assert "密码" in reply.text and "验证码" in reply.text
+
+
+def test_a_smoking_device_is_urgent_for_after_sales(fresh: Bot) -> None:
+    reply = fresh.reply("刚买的电热毯插上电就冒烟了", session_id="v")
+    assert reply.handoff is not None
+    assert (reply.handoff.reason, reply.handoff.queue) == ("urgent", "after_sales")
+    assert "停止使用" in reply.text
+
+
+def test_a_complaint_hands_off_to_after_sales(fresh: Bot) -> None:
+    reply = fresh.reply("你们再不处理我就打12315投诉", session_id="w")
+    assert reply.handoff is not None
+    assert (reply.handoff.reason, reply.handoff.priority) == ("complaint", "high")
+
+
+def test_the_summary_tells_the_agent_the_whole_story_masked(fresh: Bot) -> None:
+    fresh.reply("你好", session_id="x")
+    fresh.reply("订单号240312-558712093的快递三天没动了", session_id="x")
+    reply = fresh.reply("我手机13812345678 给我转人工", session_id="x")
+    assert reply.handoff is not None
+    summary = reply.handoff.summary
+    assert "shipping" in summary.intents
+    assert ("order_id", "****2093") in summary.entities and (
+        "phone",
+        "138****5678",
+    ) in summary.entities
+    assert len(summary.messages) == 3
+    assert all("13812345678" not in m and "558712093" not in m for m in summary.messages)
+    assert "客户要求转人工" in summary.text and "物流配送" in summary.text
+
+
+def test_an_expired_session_is_forgotten() -> None:
+    now = [0.0]
+    bot = Bot.load(sessions=InMemorySessionStore(ttl_seconds=1800, clock=lambda: now[0]))
+    bot.reply("物流三天没更新了", session_id="t")
+    now[0] += 31 * 60
+    reply = bot.reply("订单号240312-558712093", session_id="t")
+    assert "240312-558712093" not in reply.text
