@@ -13,16 +13,23 @@ from csbot.errors import CsbotError
 from csbot.resources import default_data_dir, default_model_dir
 from csbot.types import Reply
 
-DEMO_CONVERSATION = (
-    "你好 在吗",
-    "我前天买的空气炸锅怎么还没发货啊",
-    "收到的杯子裂了一道缝 怎么处理",
-    "优惠券为啥用不了",
-    "开发票要填什么",
-    "今天天气怎么样",
-    "有人冒充客服打电话让我转账 我的账号是不是被盗了",
-    "算了 给我转人工",
-    "好的谢谢",
+# Two short conversations: routine questions (with an order number asked for and a
+# clarifying question), then a customer whose account was stolen and who gets upset.
+DEMO_CONVERSATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "你好 在吗",
+        "快递三天没更新了",
+        "订单号240312-558712093",
+        "晚几天发 我出差了 下周一才回来",
+        "1",
+        "收到的杯子裂了一道缝 怎么处理",
+        "今天天气怎么样",
+        "好的谢谢",
+    ),
+    (
+        "我的账号好像被盗了 有人用我的号下了好几单",
+        "我手机13812345678 验证码一直收不到 气死了 你们到底管不管！！！",
+    ),
 )
 
 
@@ -199,10 +206,16 @@ def _chat(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     bot = Bot.load(args.model)
-    for text in DEMO_CONVERSATION:
-        print(f"顾客> {text}")
-        print(format_reply(bot.reply(text, session_id="demo", shop_name="小满家居旗舰店")))
-        print()
+    for number, conversation in enumerate(DEMO_CONVERSATIONS, start=1):
+        print(f"=== conversation {number} ===")
+        for text in conversation:
+            print(f"顾客> {text}")
+            print(
+                format_reply(
+                    bot.reply(text, session_id=f"demo-{number}", shop_name="小满家居旗舰店")
+                )
+            )
+            print()
     return 0
 
 
