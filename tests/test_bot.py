@@ -86,7 +86,15 @@ def test_reply_to_dict_is_json_safe_and_complete(bot: Bot) -> None:
     data = bot.reply("转人工").to_dict()
     again = json.loads(json.dumps(data, ensure_ascii=False))
     assert again == data
-    assert set(data) == {"intent", "confidence", "text", "faq_id", "handoff", "alternatives"}
+    assert set(data) == {
+        "intent",
+        "confidence",
+        "text",
+        "faq_id",
+        "handoff",
+        "alternatives",
+        "truncated",
+    }
     assert set(data["handoff"]) == {"reason", "priority", "queue", "summary"}
     assert set(data["handoff"]["summary"]) == {"text", "intents", "entities", "messages", "emotion"}
 

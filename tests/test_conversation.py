@@ -116,3 +116,11 @@ def test_an_expired_session_is_forgotten() -> None:
     now[0] += 31 * 60
     reply = bot.reply("订单号240312-558712093", session_id="t")
     assert "240312-558712093" not in reply.text
+
+
+def test_an_evicted_session_is_forgotten_while_recent_ones_are_kept(bot: Bot) -> None:
+    small = Bot(bot.model, sessions=InMemorySessionStore(max_sessions=1), featurizer=bot.featurizer)
+    small.reply("物流三天没更新了", session_id="old")
+    small.reply("物流三天没更新了", session_id="new")
+    assert "240312-558712093" in small.reply("订单号240312-558712093", session_id="new").text
+    assert "240312-558712093" not in small.reply("订单号240312-558712093", session_id="old").text

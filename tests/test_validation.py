@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from csbot.datadir import data_fingerprint, validate_data
 from csbot.intents.dataset import Dataset, Example, check_dataset
 
@@ -127,3 +129,29 @@ def test_a_valid_emotion_file_is_read(tiny_data: Path) -> None:
     )
     data, _ = validate_data(tiny_data, NO_MINIMUMS)
     assert data is not None and data.emotion.counts() == {"negative": 20, "neutral": 20}
+
+
+def test_missing_files_are_named(tmp_path: Path) -> None:
+    (tmp_path / "training").mkdir()
+    data, problems = validate_data(tmp_path, NO_MINIMUMS)
+    messages = _messages(problems)
+    assert data is None
+    assert any(f"{tmp_path / 'faq.yaml'}: error: " in m and "file not found" in m for m in messages)
+    assert any("no training files" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("- just\n- a list\n", "expected a mapping"),
+        ("intent: shipping\nexamples: []\n", "non-empty list"),
+        ("intent: 42\nexamples: [a]\n", "non-empty string"),
+        ("intent: shipping\nexamples:\n  - [nested]\n", "not a string"),
+        ("\x00\x01binary", "malformed YAML"),
+    ],
+)
+def test_malformed_training_files_are_reported(tiny_data: Path, content: str, words: str) -> None:
+    (tiny_data / "training" / "zzz.yaml").write_text(content, encoding="utf-8")
+    data, problems = validate_data(tiny_data, NO_MINIMUMS)
+    assert data is None
+    assert any("zzz.yaml" in m and words in m for m in _messages(problems)), _messages(problems)

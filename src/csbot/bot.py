@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import warnings
 from pathlib import Path
 
@@ -26,7 +27,9 @@ from csbot.types import Prediction, Reply
 
 _log = logging.getLogger("csbot")
 
-MAX_TEXT_CHARS = 2000
+MAX_TEXT_CHARS = 2000  # longer messages are cut (and the reply says so)
+# Lone surrogates are not characters: they cannot be encoded, logged or sent as JSON.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class Bot:
@@ -75,7 +78,8 @@ class Bot:
         _require_str(text, "text")
         if session_id is not None:
             _require_str(session_id, "session_id")
-        text = text[:MAX_TEXT_CHARS]
+        truncated = len(text) > MAX_TEXT_CHARS
+        text = _SURROGATES.sub("\ufffd", text[:MAX_TEXT_CHARS])
         model = self.model
         kb = model.knowledge_base
         normalized = normalize(text)
@@ -119,6 +123,7 @@ class Bot:
             faq_id=decision.faq_id,
             handoff=handoff,
             alternatives=tuple(r for r in prediction.ranking if r.intent != decision.intent),
+            truncated=truncated,
         )
 
     def _matcher(self, vector: SparseVector, text: str) -> Matcher:

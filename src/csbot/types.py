@@ -84,6 +84,7 @@ class Reply:
     faq_id: str | None
     handoff: Handoff | None
     alternatives: tuple[ScoredIntent, ...]
+    truncated: bool = False  # the message was longer than the bot reads and was cut
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (plain str, float, None, lists and dicts only)."""

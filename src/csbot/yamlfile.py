@@ -43,7 +43,14 @@ def read_yaml(path: Path) -> YamlDocument:
         raise DataError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # control characters, refused before parsing
+        line = text.count("\n", 0, exc.position) + 1
+        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        raise DataError(
+            f"{path}:{line}: malformed YAML: character U+{code:04X} is not allowed"
+        ) from None
     try:
         node = loader.get_single_node()
         lines: dict[YamlPath, int] = {}

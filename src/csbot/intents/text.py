@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -9,6 +10,7 @@ import unicodedata
 from pathlib import Path
 
 import jieba
+import opencc
 
 USER_DICT = Path(__file__).with_name("userdict.txt")
 
@@ -45,13 +47,25 @@ _SPACES = re.compile(r"\s+")
 NUMBER_TOKEN = "numx"
 
 
-def normalize(text: str) -> str:
-    """Canonical form for classification: NFKC (full-width to half-width), lower case,
-    no control characters, pinyin abbreviations expanded, long numbers replaced by a
-    placeholder, repeated punctuation and characters collapsed, single spaces."""
+@functools.cache
+def _to_simplified() -> opencc.OpenCC:
+    # Built once on first use: a read-only dictionary, safe to share between threads.
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """Only what never changes meaning: lone surrogates dropped, NFKC (full-width to
+    half-width), Traditional to Simplified Chinese, lower case, control characters to spaces."""
     text = _SURROGATES.sub("", text)
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = _CONTROL.sub(" ", text)
+    text = _to_simplified().convert(unicodedata.normalize("NFKC", text)).lower()
+    return _CONTROL.sub(" ", text)
+
+
+def normalize(text: str) -> str:
+    """Canonical form for classification: `fold`, then pinyin abbreviations expanded, long
+    numbers replaced by a placeholder, repeated punctuation and characters collapsed,
+    single spaces."""
+    text = fold(text)
     text = _LONG_NUMBER.sub(f" {NUMBER_TOKEN} ", text)
     text = _LATIN_WORD.sub(lambda m: ABBREVIATIONS.get(m.group(), m.group()), text)
     text = _REPEATED_PUNCT.sub(r"\1", text)

@@ -8,8 +8,9 @@ would with a person."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
+
+from csbot.intents.text import fold
 
 # (pattern, weight): a weight is how sure one cue alone makes us that the customer is upset.
 _CUES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
@@ -72,7 +73,7 @@ _RUNS = re.compile(r"(.)\1{3,}")
 def emotion_features(text: str, tokens: Sequence[str]) -> list[str]:
     """Features of the emotion model: character 1-3-grams of the text as typed (width and
     case folded, but runs of ！？ kept, up to three) and the message's jieba words."""
-    light = _RUNS.sub(r"\1\1\1", unicodedata.normalize("NFKC", text).lower())
+    light = _RUNS.sub(r"\1\1\1", fold(text))
     features = [f"w:{t}" for t in tokens]
     for n in (1, 2, 3):
         features.extend(f"c:{light[i : i + n]}" for i in range(len(light) - n + 1))
@@ -81,6 +82,7 @@ def emotion_features(text: str, tokens: Sequence[str]) -> list[str]:
 
 def lexicon_score(text: str) -> float:
     """The lexicon's view alone: 0 when no cue of anger or distress is found."""
+    text = fold(text)
     calm_probability = 1.0
     for pattern, weight in _CUES:
         if pattern.search(text):
