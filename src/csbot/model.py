@@ -12,7 +12,7 @@ from csbot.responses.knowledge_base import KnowledgeBase, knowledge_base_from_di
 from csbot.responses.matching import FaqIndex
 
 # Bump when the feature extraction or the state layout changes: older files must be retrained.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ from csbot.responses.knowledge_base import KnowledgeBase
 
 @dataclass(frozen=True)
 class FaqIndex:
-    """Example questions as rows, grouped by intent; postings per feature id (CSC layout)."""
+    """Example questions as rows, grouped by intent, and their TF-IDF postings sorted by
+    the key `feature * n_rows + row`: the postings of any feature within any intent's rows
+    are one contiguous run, found by bisection for all of a message's features at once."""
 
     faq_ids: tuple[str, ...]  # the FAQ entry of each question row
     intent_rows: Mapping[str, tuple[int, int]]  # intent -> [start, end) of its rows
-    indptr: np.ndarray  # (n_features + 1,)
-    rows: np.ndarray
-    weights: np.ndarray
+    keys: np.ndarray  # int64, sorted: feature * n_rows + row
+    weights: np.ndarray  # float64, aligned with keys
 
     @classmethod
     def build(
@@ -29,47 +30,40 @@ class FaqIndex:
     ) -> FaqIndex:
         faq_ids: list[str] = []
         intent_rows: dict[str, tuple[int, int]] = {}
-        postings: list[tuple[int, int, float]] = []
+        vectors: list[SparseVector] = []
         for spec in kb.intents:
             start = len(faq_ids)
             for entry in spec.faqs:
                 for question in entry.questions:
-                    vector = vectorize(question)
-                    row = len(faq_ids)
-                    postings.extend(
-                        (int(f), row, float(w))
-                        for f, w in zip(vector.ids, vector.values, strict=True)
-                    )
+                    vectors.append(vectorize(question))
                     faq_ids.append(entry.id)
             intent_rows[spec.name] = (start, len(faq_ids))
-        postings.sort()
-        features = np.array([p[0] for p in postings], dtype=np.int64)
-        indptr = np.searchsorted(features, np.arange(n_features + 1)).astype(np.int64)
-        rows = np.array([p[1] for p in postings], dtype=np.int64)
-        weights = np.array([p[2] for p in postings], dtype=np.float64)
-        return cls(tuple(faq_ids), intent_rows, indptr, rows, weights)
+        n_rows = max(len(faq_ids), 1)
+        keys = np.concatenate(
+            [v.ids.astype(np.int64) * n_rows + row for row, v in enumerate(vectors)]
+            or [np.zeros(0)]
+        ).astype(np.int64)
+        weights = np.concatenate([v.values for v in vectors] or [np.zeros(0)])
+        order = np.argsort(keys, kind="stable")
+        return cls(tuple(faq_ids), intent_rows, keys[order], weights[order].astype(np.float64))
 
     def best_match(self, vector: SparseVector, intent: str) -> tuple[str | None, float]:
         """The FAQ id of the most similar question within `intent`, and its cosine."""
         start, end = self.intent_rows.get(intent, (0, 0))
         if start == end or len(vector.ids) == 0:
             return None, 0.0
-        found_rows: list[np.ndarray] = []
-        found_weights: list[np.ndarray] = []
-        for feature, weight in zip(vector.ids.tolist(), vector.values.tolist(), strict=True):
-            lo, hi = int(self.indptr[feature]), int(self.indptr[feature + 1])
-            # Postings are sorted by row and an intent's rows are contiguous: two bisections.
-            a, b = lo + np.searchsorted(self.rows[lo:hi], (start, end))
-            if a < b:
-                found_rows.append(self.rows[a:b])
-                found_weights.append(self.weights[a:b] * weight)
-        if not found_rows:
+        base = vector.ids.astype(np.int64) * max(len(self.faq_ids), 1)
+        first = np.searchsorted(self.keys, base + start)
+        lengths = np.searchsorted(self.keys, base + end) - first
+        total = int(lengths.sum())
+        if total == 0:
             return None, 0.0
-        scores = np.bincount(
-            np.concatenate(found_rows) - start,
-            weights=np.concatenate(found_weights),
-            minlength=end - start,
-        )
+        # Positions of all runs at once: each run's first index, then 0, 1, 2, ... within it.
+        run_starts = np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
+        positions = run_starts + np.arange(total)
+        rows = self.keys[positions] % max(len(self.faq_ids), 1)
+        products = self.weights[positions] * np.repeat(vector.values, lengths)
+        scores = np.bincount(rows - start, weights=products, minlength=end - start)
         best = int(np.argmax(scores))
         return self.faq_ids[start + best], float(scores[best])
 
@@ -77,18 +71,15 @@ class FaqIndex:
         return {
             "faq_ids": list(self.faq_ids),
             "intent_rows": {k: list(v) for k, v in self.intent_rows.items()},
-            "indptr": self.indptr,
-            "rows": self.rows,
+            "keys": self.keys,
             "weights": self.weights,
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> FaqIndex:
         intent_rows = {str(k): (int(v[0]), int(v[1])) for k, v in state["intent_rows"].items()}
-        return cls(
-            tuple(state["faq_ids"]),
-            intent_rows,
-            np.asarray(state["indptr"], dtype=np.int64),
-            np.asarray(state["rows"], dtype=np.int64),
-            np.asarray(state["weights"], dtype=np.float64),
-        )
+        keys = np.asarray(state["keys"], dtype=np.int64)
+        weights = np.asarray(state["weights"], dtype=np.float64)
+        if keys.shape != weights.shape or (len(keys) > 1 and bool(np.any(np.diff(keys) < 0))):
+            raise ValueError("FAQ index keys and weights do not match")
+        return cls(tuple(state["faq_ids"]), intent_rows, keys, weights)
