@@ -39,11 +39,11 @@ class FaqIndex:
                     faq_ids.append(entry.id)
             intent_rows[spec.name] = (start, len(faq_ids))
         n_rows = max(len(faq_ids), 1)
+        empty = np.zeros(0, dtype=np.int64)
         keys = np.concatenate(
-            [v.ids.astype(np.int64) * n_rows + row for row, v in enumerate(vectors)]
-            or [np.zeros(0)]
-        ).astype(np.int64)
-        weights = np.concatenate([v.values for v in vectors] or [np.zeros(0)])
+            [empty, *(v.ids.astype(np.int64) * n_rows + row for row, v in enumerate(vectors))]
+        )
+        weights = np.concatenate([empty.astype(np.float64), *(v.values for v in vectors)])
         order = np.argsort(keys, kind="stable")
         return cls(tuple(faq_ids), intent_rows, keys[order], weights[order].astype(np.float64))
 
