@@ -6,6 +6,7 @@ import functools
 import logging
 import re
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 from csbot.entities import extract_entities
@@ -66,6 +67,18 @@ class Bot:
         _require_str(text, "text")
         classifier = self.model.classifier
         return classifier.predict(classifier.vectorize(self.featurizer(text[:MAX_TEXT_CHARS])))
+
+    def classify_many(self, texts: Sequence[str]) -> list[Prediction]:
+        """`classify` for a batch: one matrix product for all messages."""
+        if isinstance(texts, str):
+            raise TypeError("texts must be a sequence of str, not a single str")
+        for i, text in enumerate(texts):
+            _require_str(text, f"texts[{i}]")
+        classifier = self.model.classifier
+        vectors = [classifier.vectorize(self.featurizer(t[:MAX_TEXT_CHARS])) for t in texts]
+        if not vectors:
+            return []
+        return [classifier.decide(p) for p in classifier.probabilities_many(vectors)]
 
     def reply(self, text: str, *, session_id: str | None = None, **variables: object) -> Reply:
         """Answer a message within its conversation: an FAQ answer, a question back (which
