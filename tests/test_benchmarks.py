@@ -1,5 +1,6 @@
 """The benchmark scripts run and print their tables (their figures are not asserted)."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,3 +17,16 @@ def test_session_benchmark_runs_quick() -> None:
         capture_output=True, text=True, check=True, timeout=300,
     ).stdout  # fmt: skip
     assert "InMemorySessionStore" in out and "ratio bounded / unbounded memory" in out
+
+
+@pytest.mark.slow
+def test_comparison_benchmark_runs_quick(tmp_path: Path) -> None:
+    figures = tmp_path / "bench.json"
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench.py"), "--quick", "--json", str(figures)],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout  # fmt: skip
+    for name in ("csbot classify", "csbot reply", "sklearn pipeline", "fastText"):
+        assert name in out
+    assert "ratios, csbot / sklearn pipeline" in out and "how cost grows" in out
+    assert len(json.loads(figures.read_text())["scaling"]) == 4

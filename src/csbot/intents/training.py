@@ -203,11 +203,23 @@ def train(
     """Validate the data, cross-validate to choose the threshold, fit on everything."""
     start = time.perf_counter()
     data = load_data(data_dir, minimums)
-    dataset = data.dataset
     progress(
-        f"validated {len(dataset.examples)} utterances in {len(dataset.counts())} intents"
-        f" ({len(data.warnings)} warning(s))"
+        f"validated {len(data.dataset.examples)} utterances in {len(data.dataset.counts())}"
+        f" intents ({len(data.warnings)} warning(s))"
     )
+    return train_on(data, config, progress=progress, start=start)
+
+
+def train_on(
+    data: TrainingData,
+    config: TrainingConfig = TrainingConfig(),
+    *,
+    progress: Progress = lambda _: None,
+    start: float | None = None,
+) -> TrainingResult:
+    """Train on data already validated (or built in memory, as the benchmarks do)."""
+    start = time.perf_counter() if start is None else start
+    dataset = data.dataset
     featurize = Featurizer()
     features = [featurize(text) for text in dataset.texts]
     labels = dataset.labels
