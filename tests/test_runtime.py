@@ -4,6 +4,8 @@ without importing scikit-learn or SciPy."""
 import random
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
 import jieba
 import numpy as np
@@ -17,12 +19,12 @@ from csbot.intents.training import TrainingConfig, fit_classifier
 from csbot.resources import default_data_dir
 
 
-def test_answering_does_not_import_sklearn_or_scipy() -> None:
+def test_answering_does_not_import_sklearn_scipy_or_yaml() -> None:
     code = (
         "import sys, csbot\n"
         "bot = csbot.Bot.load()\n"
         "bot.reply('我的快递到哪了', session_id='s'); bot.classify_many(['退款', '发票'])\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy', 'yaml')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -76,3 +78,56 @@ def test_tokens_are_identical_to_plain_jieba_with_our_user_dictionary() -> None:
     for text in load_data(default_data_dir()).dataset.texts:
         normalized = normalize(text)
         assert ours.tokenize(normalized) == [t for t in plain.lcut(normalized) if not t.isspace()]
+
+
+TEXTS = [
+    "我的快递到哪了 三天没更新了",
+    "拼多多仅退款运费险",
+    "龘靐齉 生僻字",
+    "abc 123 😭",
+    "退貨運費險",
+]
+
+
+def _plain_tokens(text: str) -> list[str]:
+    plain = jieba.Tokenizer()
+    plain.load_userdict(str(USER_DICT))
+    return [t for t in plain.lcut(text) if not t.isspace()]
+
+
+def test_tokenizer_works_without_a_writable_cache(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    tokenizer = Tokenizer(cache_dir=blocked / "cache")
+    for text in TEXTS:
+        assert tokenizer.tokenize(normalize(text)) == _plain_tokens(normalize(text))
+
+
+def test_a_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
+    Tokenizer(cache_dir=tmp_path).tokenize("你好")
+    (cache,) = tmp_path.glob("jieba-*.dict")
+    cache.write_bytes(b"garbage")
+    tokenizer = Tokenizer(cache_dir=tmp_path)
+    for text in TEXTS:
+        assert tokenizer.tokenize(normalize(text)) == _plain_tokens(normalize(text))
+    assert cache.stat().st_size > 1_000_000
+
+
+def test_threads_sharing_a_fresh_tokenizer_get_plain_jieba_tokens(tmp_path: Path) -> None:
+    texts = [normalize(t) for t in load_data(default_data_dir()).dataset.texts[:800]]
+    tokenizer = Tokenizer(cache_dir=tmp_path)
+    results: dict[int, list[str]] = {}
+
+    def work(offset: int) -> None:
+        for i in range(offset, len(texts), 4):
+            results[i] = tokenizer.tokenize(texts[i])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    plain = jieba.Tokenizer()
+    plain.load_userdict(str(USER_DICT))
+    expected = [[t for t in plain.lcut(text) if not t.isspace()] for text in texts]
+    assert [results[i] for i in range(len(texts))] == expected

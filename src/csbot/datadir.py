@@ -21,7 +21,6 @@ from csbot.responses.knowledge_base import (
     check_knowledge_base,
     knowledge_base_from_dict,
 )
-from csbot.yamlfile import read_yaml
 
 FAQ_FILE = "faq.yaml"
 TRAINING_DIR = "training"
@@ -44,6 +43,8 @@ def validate_data(
 ) -> tuple[TrainingData | None, list[Problem]]:
     """Every problem of a data directory (errors and warnings), and the data when it has
     no errors."""
+    from csbot.yamlfile import read_yaml  # YAML is read when training, never when answering
+
     problems: list[Problem] = []
     kb: KnowledgeBase | None = None
     try:

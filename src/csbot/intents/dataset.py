@@ -10,7 +10,6 @@ from pathlib import Path
 from csbot.errors import DataError
 from csbot.intents.text import normalize
 from csbot.problems import Problem, did_you_mean, error, error_from, warning
-from csbot.yamlfile import read_yaml
 
 # Fewest utterances an intent needs before `csbot train` accepts it.
 DEFAULT_MINIMUM = 200
@@ -66,6 +65,8 @@ def read_training_data(directory: Path) -> tuple[Dataset, list[Problem]]:
 
 
 def _read_file(path: Path, problems: list[Problem]) -> list[Example]:
+    from csbot.yamlfile import read_yaml  # YAML is read when training, never when answering
+
     try:
         doc = read_yaml(path)
     except DataError as exc:
@@ -123,6 +124,8 @@ MIN_EMOTION_EXAMPLES = 20
 
 def read_emotion_data(path: Path) -> tuple[Dataset, list[Problem]]:
     """`emotion.yaml`: lists of `negative` (angry, distressed) and `neutral` messages."""
+    from csbot.yamlfile import read_yaml
+
     problems: list[Problem] = []
     try:
         doc = read_yaml(path)

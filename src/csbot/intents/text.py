@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import marshal
+import os
 import re
+import tempfile
 import threading
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
@@ -73,16 +78,45 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-class Tokenizer:
-    """A private jieba tokenizer with csbot's user dictionary, loaded on first use.
+CACHE_FORMAT = 1
 
-    jieba's module-level tokenizer is shared by every user of jieba in the process;
-    this one is ours alone, so our dictionary never leaks into (or from) theirs.
+
+def default_cache_dir() -> Path:
+    """Where the tokenizer's dictionary cache goes: $CSBOT_CACHE_DIR, else the user's cache
+    directory ($XDG_CACHE_HOME or ~/.cache)/csbot."""
+    if os.environ.get("CSBOT_CACHE_DIR"):
+        return Path(os.environ["CSBOT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "csbot"
+
+
+@dataclass(frozen=True, slots=True)
+class _DictionaryCache:
+    """jieba's prefix dictionary (with our user words) split by first character, so that a
+    process loads only the parts for the characters it meets instead of 500,000 entries."""
+
+    total: int
+    index: dict[str, tuple[int, int]]  # first character -> (offset, length) in `blob`
+    blob: bytes
+
+
+class Tokenizer:
+    """A private jieba tokenizer with csbot's user dictionary.
+
+    jieba's module-level tokenizer is shared by every user of jieba in the process; this
+    one is ours alone, so our dictionary never leaks into (or from) theirs. Loading jieba's
+    whole dictionary takes most of a second, so it comes from a cache (built once, in
+    `cache_dir`) in which entries are grouped by their first character: before a text is
+    cut, the groups of its characters are loaded. jieba only ever looks up fragments that
+    start at a character of the text, so its tokens are exactly those of plain jieba.
     """
 
-    def __init__(self, user_dict: Path = USER_DICT) -> None:
+    def __init__(self, user_dict: Path = USER_DICT, cache_dir: Path | None = None) -> None:
         self.user_dict = user_dict
+        self.cache_dir = cache_dir
         self._jieba: jieba.Tokenizer | None = None
+        self._cache: _DictionaryCache | None = None
+        self._loaded: frozenset[str] = frozenset()
         self._lock = threading.Lock()
 
     def _ready(self) -> jieba.Tokenizer:
@@ -91,11 +125,89 @@ class Tokenizer:
                 if self._jieba is None:
                     logging.getLogger("jieba").setLevel(logging.WARNING)
                     tokenizer = jieba.Tokenizer()
-                    tokenizer.initialize()
-                    tokenizer.load_userdict(str(self.user_dict))
+                    cache = self._open_cache()
+                    if cache is None:  # no usable cache directory: the whole dictionary
+                        tokenizer.initialize()
+                        tokenizer.load_userdict(str(self.user_dict))
+                    else:
+                        tokenizer.FREQ, tokenizer.total = {}, cache.total
+                        tokenizer.initialized = True
+                    self._cache = cache
                     self._jieba = tokenizer
         return self._jieba
 
     def tokenize(self, normalized: str) -> list[str]:
         """Words of an already normalized text, without whitespace tokens."""
-        return [t for t in self._ready().lcut(normalized, HMM=True) if not t.isspace()]
+        tokenizer = self._ready()
+        if self._cache is not None:
+            missing = set(normalized).difference(self._loaded)
+            if missing:
+                self._load(missing)
+        return [t for t in tokenizer.lcut(normalized, HMM=True) if not t.isspace()]
+
+    def _load(self, characters: set[str]) -> None:
+        assert self._cache is not None and self._jieba is not None
+        with self._lock:
+            cache, freq = self._cache, self._jieba.FREQ
+            for character in characters - self._loaded:
+                span = cache.index.get(character)
+                if span is not None:
+                    freq.update(marshal.loads(cache.blob[span[0] : span[0] + span[1]]))
+            self._loaded = self._loaded | characters
+
+    def _open_cache(self) -> _DictionaryCache | None:
+        key = hashlib.sha256(
+            f"{CACHE_FORMAT}|{jieba.__version__}|{_dictionary_stamp()}|".encode()
+            + self.user_dict.read_bytes()
+        ).hexdigest()[:16]
+        path = (self.cache_dir or default_cache_dir()) / f"jieba-{key}.dict"
+        try:
+            return _read_cache(path)
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+        try:
+            _write_cache(path, self.user_dict)
+            return _read_cache(path)
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+
+
+def _dictionary_stamp() -> str:
+    path = Path(jieba.__file__).with_name("dict.txt")
+    stat = path.stat()
+    return f"{stat.st_size}-{int(stat.st_mtime)}"
+
+
+def _read_cache(path: Path) -> _DictionaryCache:
+    data = path.read_bytes()
+    size = int.from_bytes(data[:8], "little")
+    fmt, total, index = marshal.loads(data[8 : 8 + size])
+    if fmt != CACHE_FORMAT or not isinstance(index, dict):
+        raise ValueError(f"{path}: not a csbot dictionary cache")
+    return _DictionaryCache(int(total), index, data[8 + size :])
+
+
+def _write_cache(path: Path, user_dict: Path) -> None:
+    """Plain jieba with our user words, its prefix dictionary grouped by first character."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    tokenizer.load_userdict(str(user_dict))
+    groups: dict[str, dict[str, int]] = {}
+    for word, freq in tokenizer.FREQ.items():
+        groups.setdefault(word[0], {})[word] = freq
+    index: dict[str, tuple[int, int]] = {}
+    blobs, offset = [], 0
+    for character, group in groups.items():
+        blob = marshal.dumps(group)
+        index[character] = (offset, len(blob))
+        blobs.append(blob)
+        offset += len(blob)
+    header = marshal.dumps((CACHE_FORMAT, tokenizer.total, index))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".jieba-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(len(header).to_bytes(8, "little") + header + b"".join(blobs))
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -6,12 +6,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast, get_args
+from typing import TYPE_CHECKING, Any, cast, get_args
 
 from csbot.problems import Problem, did_you_mean, error, raise_errors
 from csbot.responses.render import placeholders, stray_braces
 from csbot.types import HandoffReason, Priority
-from csbot.yamlfile import YamlDocument, read_yaml
+
+if TYPE_CHECKING:  # reading YAML is for training; answering messages never imports it
+    from csbot.yamlfile import YamlDocument
 
 OUT_OF_SCOPE = "out_of_scope"
 FORMAT_VERSION = 1
@@ -151,6 +153,8 @@ class KnowledgeBase:
 
 def load_knowledge_base(path: Path) -> KnowledgeBase:
     """Read and validate `faq.yaml`; raise DataError listing every problem with its line."""
+    from csbot.yamlfile import read_yaml
+
     doc = read_yaml(path)
     problems = check_knowledge_base(doc)
     raise_errors(problems, str(path))
