@@ -105,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 def _train(args: argparse.Namespace) -> int:
     from csbot.intents.training import train_and_save
 
-    result = train_and_save(args.data, args.out, minimums=_flat_minimums(args), progress=print)
+    result = train_and_save(args.data, args.out, minimums=args.min_examples, progress=print)
     for problem in result.data.warnings:
         print(problem)
     print()
@@ -113,26 +113,10 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _flat_minimums(args: argparse.Namespace) -> dict[str, int] | None:
-    """--min-examples N: every intent needs N examples (instead of the defaults)."""
-    if args.min_examples is None:
-        return None
-    return _EveryIntent(args.min_examples)
-
-
-class _EveryIntent(dict[str, int]):
-    def __init__(self, value: int) -> None:
-        super().__init__()
-        self.value = value
-
-    def get(self, key: str, default: int | None = None) -> int:  # type: ignore[override]
-        return self.value
-
-
 def _validate(args: argparse.Namespace) -> int:
     from csbot.datadir import validate_data
 
-    data, problems = validate_data(args.data, _flat_minimums(args))
+    data, problems = validate_data(args.data, args.min_examples)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
@@ -149,7 +133,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.data is None or args.data.is_dir():
         from csbot.intents.training import cross_validate_data
 
-        report = cross_validate_data(args.data or default_data_dir(), minimums=_flat_minimums(args))
+        report = cross_validate_data(args.data or default_data_dir(), minimums=args.min_examples)
     else:
         pairs = read_labelled_file(args.data)
         bot = Bot.load(args.model)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from csbot.errors import DataError
 from csbot.intents.dataset import (
     Dataset,
+    Minimums,
     check_dataset,
     read_emotion_data,
     read_training_data,
@@ -39,7 +39,7 @@ class TrainingData:
 
 
 def validate_data(
-    data_dir: Path, minimums: Mapping[str, int] | None = None
+    data_dir: Path, minimums: Minimums = None
 ) -> tuple[TrainingData | None, list[Problem]]:
     """Every problem of a data directory (errors and warnings), and the data when it has
     no errors."""
@@ -70,7 +70,7 @@ def validate_data(
     return TrainingData(kb, dataset, emotion, warnings, data_fingerprint(data_dir)), problems
 
 
-def load_data(data_dir: Path, minimums: Mapping[str, int] | None = None) -> TrainingData:
+def load_data(data_dir: Path, minimums: Minimums = None) -> TrainingData:
     """Validated training data; raise DataError listing every error with file and line."""
     data, problems = validate_data(data_dir, minimums)
     raise_errors(problems, str(data_dir))

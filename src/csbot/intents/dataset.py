@@ -15,6 +15,9 @@ from csbot.problems import Problem, did_you_mean, error, error_from, warning
 DEFAULT_MINIMUM = 200
 MINIMUMS: dict[str, int] = {"greeting": 80, "thanks": 80, "human_agent": 80, "out_of_scope": 400}
 MAX_UTTERANCE_CHARS = 500
+# Fewest examples per intent: None for the defaults above, one number for every intent,
+# or a mapping from intent to number (intents not named need none).
+Minimums = Mapping[str, int] | int | None
 _FILE_KEYS = {"intent", "examples"}
 
 
@@ -172,7 +175,7 @@ def near_duplicate_key(text: str) -> str:
 def check_dataset(
     dataset: Dataset,
     known_intents: Collection[str],
-    minimums: Mapping[str, int] | None = None,
+    minimums: Minimums = None,
 ) -> list[Problem]:
     """Unknown intents, duplicates (exact, near, across intents) and intents with too few
     examples. `minimums` maps intent to its minimum count (default: MINIMUMS, else 200)."""
@@ -213,9 +216,12 @@ def check_dataset(
     problems.extend(_one_edit_apart(by_key))
     counts = dataset.counts()
     for intent in known:
-        need = (
-            MINIMUMS.get(intent, DEFAULT_MINIMUM) if minimums is None else minimums.get(intent, 0)
-        )
+        if minimums is None:
+            need = MINIMUMS.get(intent, DEFAULT_MINIMUM)
+        elif isinstance(minimums, int):
+            need = minimums
+        else:
+            need = minimums.get(intent, 0)
         have = counts.get(intent, 0)
         if have < need:
             problems.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from csbot.datadir import TrainingData, load_data
 from csbot.intents.classifier import OUT_OF_SCOPE, LinearModel
-from csbot.intents.dataset import Dataset
+from csbot.intents.dataset import Dataset, Minimums
 from csbot.intents.evaluate import EvaluationReport, evaluate
 from csbot.intents.features import Featurizer
 from csbot.intents.text import normalize
@@ -185,7 +185,7 @@ def cross_validate_data(
     data_dir: Path,
     config: TrainingConfig = TrainingConfig(),
     *,
-    minimums: Mapping[str, int] | None = None,
+    minimums: Minimums = None,
 ) -> EvaluationReport:
     """`csbot eval` without a file: k-fold cross-validation of the data in `data_dir`."""
     dataset = load_data(data_dir, minimums).dataset
@@ -197,7 +197,7 @@ def train(
     data_dir: Path,
     config: TrainingConfig = TrainingConfig(),
     *,
-    minimums: Mapping[str, int] | None = None,
+    minimums: Minimums = None,
     progress: Progress = lambda _: None,
 ) -> TrainingResult:
     """Validate the data, cross-validate to choose the threshold, fit on everything."""
@@ -263,7 +263,7 @@ def train_and_save(
     out_dir: Path,
     config: TrainingConfig = TrainingConfig(),
     *,
-    minimums: Mapping[str, int] | None = None,
+    minimums: Minimums = None,
     progress: Progress = lambda _: None,
 ) -> TrainingResult:
     """`train`, then write the model directory atomically (the old model stays on failure)."""
