@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,6 +97,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, default=None)
     p.set_defaults(run=_chat)
 
+    p = sub.add_parser("serve", help="run the HTTP API (needs: pip install csbot[server])")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="worker processes")
+    p.add_argument("--model", type=Path, default=None, help="model directory (default: bundled)")
+    p.add_argument(
+        "--sessions", default="memory", help="'memory' (one process) or redis://host:port/db"
+    )
+    p.set_defaults(run=_serve)
+
     p = sub.add_parser("demo", help="a short scripted conversation on the bundled model")
     p.add_argument("--model", type=Path, default=None)
     p.set_defaults(run=_demo)
@@ -186,6 +197,38 @@ def _chat(args: argparse.Namespace) -> int:
         if not text.strip():
             return 0
         print(format_reply(bot.reply(text, session_id="terminal")))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+    except ImportError:
+        print("csbot serve needs the server extra: pip install 'csbot[server]'", file=sys.stderr)
+        return 2
+    from csbot.sessions import session_store_from_url
+
+    try:
+        session_store_from_url(args.sessions)  # a wrong --sessions fails here, not per worker
+    except ValueError as exc:
+        print(f"csbot serve: {exc}", file=sys.stderr)
+        return 2
+    if args.workers > 1 and args.sessions == "memory":
+        print(
+            "csbot serve: with several workers and --sessions memory, a conversation whose"
+            " messages reach different workers loses its state; use --sessions redis://...",
+            file=sys.stderr,
+        )
+    os.environ["CSBOT_MODEL"] = str(args.model) if args.model else ""
+    os.environ["CSBOT_SESSIONS"] = args.sessions
+    uvicorn.run(
+        "csbot.server:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

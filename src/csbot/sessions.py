@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -142,3 +143,60 @@ class InMemorySessionStore:
     def __len__(self) -> int:
         with self._lock:
             return len(self._sessions)
+
+
+class RedisSessionStore:
+    """Sessions in Redis, so that any worker or machine can continue a conversation.
+
+    Each session is one JSON value under `prefix + session_id` with a TTL that every write
+    renews; Redis's own expiry and memory policy bound what is kept. Needs the `redis`
+    package (`pip install csbot[server]`).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "csbot:session:",
+        ttl_seconds: int = DEFAULT_TTL_SECONDS,
+        client: Any = None,
+    ) -> None:
+        if client is None:
+            import redis
+
+            client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self.url = url
+        self.prefix = prefix
+        self.ttl_seconds = int(ttl_seconds)
+        self._client = client
+
+    def get(self, session_id: str) -> SessionState | None:
+        raw = self._client.get(self.prefix + session_id)
+        if raw is None:
+            return None
+        try:
+            return SessionState.from_dict(json.loads(raw))
+        except (ValueError, TypeError, KeyError):
+            return None  # a value this version cannot read: start the conversation afresh
+
+    def put(self, session_id: str, state: SessionState) -> None:
+        value = json.dumps(state.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        self._client.set(self.prefix + session_id, value.encode("utf-8"), ex=self.ttl_seconds)
+
+    def delete(self, session_id: str) -> None:
+        self._client.delete(self.prefix + session_id)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self._client.ping())
+        except Exception:
+            return False
+
+
+def session_store_from_url(url: str | None) -> SessionStore:
+    """`memory` (or nothing) for the in-process store, `redis://...` for Redis."""
+    if url is None or url == "memory":
+        return InMemorySessionStore()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisSessionStore(url)
+    raise ValueError(f"sessions must be 'memory' or a redis:// URL, not {url!r}")
