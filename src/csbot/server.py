@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from csbot.bot import MAX_TEXT_CHARS, Bot
@@ -27,6 +27,7 @@ from csbot.sessions import SessionStore, session_store_from_url
 MAX_BODY_BYTES = 64 * 1024
 MAX_BATCH = 256
 ADMIN_TOKEN_ENV = "CSBOT_ADMIN_TOKEN"
+CHAT_PAGE = Path(__file__).with_name("static") / "chat.html"
 
 
 class ReplyRequest(BaseModel):
@@ -136,6 +137,13 @@ def create_app(
                 for s in kb.intents
             ]
         }  # fmt: skip
+
+    page = CHAT_PAGE.read_text(encoding="utf-8")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def chat_page() -> str:
+        """A page to try the bot and see what an agent would see on a hand-off."""
+        return page
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
