@@ -30,3 +30,12 @@ def test_comparison_benchmark_runs_quick(tmp_path: Path) -> None:
         assert name in out
     assert "ratios, csbot / sklearn pipeline" in out and "how cost grows" in out
     assert len(json.loads(figures.read_text())["scaling"]) == 4
+
+
+@pytest.mark.slow
+def test_load_benchmark_runs_quick_without_errors() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "load.py"), "--quick", "--seconds", "3"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert "HTTP /v1/reply" in out and "in-process bot.reply" in out
