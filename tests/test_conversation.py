@@ -1,5 +1,7 @@
 """Scripted multi-turn conversations with the bundled model, as a customer would have them."""
 
+from itertools import pairwise
+
 import pytest
 
 from csbot import Bot
@@ -64,7 +66,7 @@ def test_repeated_impatience_raises_the_emotion_score_until_it_hands_off(fresh: 
     assert state is not None
     scores = [t.emotion for t in state.turns]
     assert replies[0].handoff is None and len(replies) > 1
-    assert all(a < b for a, b in zip(scores, scores[1:], strict=False))
+    assert all(a < b for a, b in pairwise(scores))
     assert replies[-1].handoff is not None and replies[-1].handoff.reason == "negative_emotion"
 
 
