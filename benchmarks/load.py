@@ -25,7 +25,7 @@ from csbot import Bot
 
 MESSAGES = [
     line.split("\t", 1)[1]
-    for line in (Path(__file__).resolve().parent.parent / "tests" / "data" / "heldout.tsv")
+    for line in (Path(__file__).resolve().parent.parent / "data" / "heldout.tsv")
     .read_text(encoding="utf-8")
     .splitlines()
 ]

@@ -102,7 +102,9 @@ def test_conversations_of_any_text_stay_valid_and_deterministic(bot: Bot, texts:
 @pytest.mark.slow
 def test_one_bot_shared_by_8_threads_answers_20000_messages_as_a_sequential_run(bot: Bot) -> None:
     lines = (
-        (Path(__file__).parent / "data" / "heldout.tsv").read_text(encoding="utf-8").splitlines()
+        (Path(__file__).parent.parent / "data" / "heldout.tsv")
+        .read_text(encoding="utf-8")
+        .splitlines()
     )
     texts = [line.split("\t", 1)[1] for line in lines]
     chunks = [

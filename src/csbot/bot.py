@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from csbot.conversation_log import EventSink, RatingEvent, ReplyEvent
 from csbot.entities import extract_entities
 from csbot.errors import ModelVersionWarning
 from csbot.intents.classifier import SparseVector
@@ -41,14 +44,22 @@ class Bot:
         model: Model,
         *,
         sessions: SessionStore | None = None,
+        log: EventSink | None = None,
         featurizer: Featurizer | None = None,
     ) -> None:
         self.model = model
         self.sessions: SessionStore = sessions if sessions is not None else InMemorySessionStore()
+        self.log = log  # where replies and ratings are recorded (opt-in), e.g. SQLiteLog
         self.featurizer = featurizer or Featurizer()
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, sessions: SessionStore | None = None) -> Bot:
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        sessions: SessionStore | None = None,
+        log: EventSink | None = None,
+    ) -> Bot:
         """Load the model directory at `path`, or the bundled default model; conversation
         state goes to `sessions` (default: in memory, 30-minute TTL).
 
@@ -60,7 +71,7 @@ class Bot:
             _warn_if_stale(metadata.get("data_sha256"), directory)
         else:
             model, _ = load_model(Path(path))
-        return cls(model, sessions=sessions)
+        return cls(model, sessions=sessions, log=log)
 
     def classify(self, text: str) -> Prediction:
         """The intent of a message, its confidence and the top-3 ranking."""
@@ -118,6 +129,22 @@ class Bot:
             self.sessions.put(session_id, decision.state)
         values = {**variables, **decision.state.entities, **decision.values}
         handoff = handoff_for(decision, kb)
+        if self.log is not None:
+            now = time.time()
+            self.log.record(
+                ReplyEvent(
+                    now,
+                    session_id,
+                    message.masked,
+                    decision.intent,
+                    decision.confidence,
+                    decision.faq_id,
+                    handoff.reason if handoff else None,
+                    message.emotion,
+                )
+            )
+            if decision.rating is not None and session_id is not None:
+                self.log.record(RatingEvent(now, session_id, decision.rating))
         _log.info(
             "reply session=%s intent=%s confidence=%.3f faq=%s handoff=%s text=%s",
             session_id,
@@ -138,6 +165,18 @@ class Bot:
             alternatives=tuple(r for r in prediction.ranking if r.intent != decision.intent),
             truncated=truncated,
         )
+
+    def end_conversation(self, session_id: str) -> str | None:
+        """The embedding service reports that a conversation went quiet after an answer:
+        the rating question to send the customer (their next message is read as the
+        rating), or None when there is no such conversation or ratings are off."""
+        _require_str(session_id, "session_id")
+        kb = self.model.knowledge_base
+        state = self.sessions.get(session_id)
+        if state is None or not state.turns or not kb.settings["ask_rating"]:
+            return None
+        self.sessions.put(session_id, replace(state, awaiting_rating=True))
+        return render(kb.messages["ask_rating"], {}, kb.variables)
 
     def _matcher(self, vector: SparseVector, text: str) -> Matcher:
         """FAQ lookup for the policy: the message's own vector when it asks about `text`."""

@@ -8,11 +8,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csbot.bot import Bot
 from csbot.errors import CsbotError
 from csbot.resources import default_data_dir, default_model_dir
 from csbot.types import Reply
+
+if TYPE_CHECKING:
+    from csbot.conversation_log import SQLiteLog
+
+DEFAULT_LOG = "csbot-log.db"
 
 # Two short conversations: routine questions (with an order number asked for and a
 # clarifying question), then a customer whose account was stolen and who gets upset.
@@ -61,7 +67,32 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="fewest examples per intent (default: 200, 80 or 400 by intent)",
     )
+    p.add_argument("--force", action="store_true", help="replace the model even if it scores worse")
     p.set_defaults(run=_train)
+
+    p = sub.add_parser("rollback", help="restore the model that the last `csbot train` replaced")
+    p.add_argument("--out", type=Path, default=default_model_dir(), help="model directory")
+    p.set_defaults(run=_rollback)
+
+    p = sub.add_parser(
+        "report", help="what the conversation log says: volume, hand-offs, hot issues"
+    )
+    p.add_argument("--db", type=Path, default=Path(DEFAULT_LOG), help="conversation log database")
+    p.add_argument("--since", default="7d", help="period to report, e.g. 7d, 24h (default 7d)")
+    p.add_argument("--html", type=Path, default=None, help="also write a self-contained HTML page")
+    p.set_defaults(run=_report)
+
+    p = sub.add_parser("review", help="label uncertain messages and add them to the training data")
+    review = p.add_subparsers(required=True, metavar="ACTION")
+    p = review.add_parser("export", help="write uncertain and handed-off messages for labelling")
+    p.add_argument("--db", type=Path, default=Path(DEFAULT_LOG))
+    p.add_argument("--since", default="30d")
+    p.add_argument("--out", type=Path, default=Path("review.tsv"))
+    p.set_defaults(run=_review_export)
+    p = review.add_parser("import", help="add the labelled lines of FILE to the training data")
+    p.add_argument("file", type=Path)
+    p.add_argument("--data", type=Path, default=default_data_dir())
+    p.set_defaults(run=_review_import)
 
     p = sub.add_parser("validate", help="check faq.yaml and the training data; list every problem")
     p.add_argument("--data", type=Path, default=default_data_dir())
@@ -95,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", help="an interactive conversation in the terminal")
     p.add_argument("--model", type=Path, default=None)
+    p.add_argument(
+        "--log", type=Path, default=None, help="record the conversation in this database"
+    )
     p.set_defaults(run=_chat)
 
     p = sub.add_parser("serve", help="run the HTTP API (needs: pip install csbot[server])")
@@ -105,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sessions", default="memory", help="'memory' (one process) or redis://host:port/db"
     )
+    p.add_argument("--log", type=Path, default=None, help="record replies in this database")
     p.set_defaults(run=_serve)
 
     p = sub.add_parser("demo", help="a short scripted conversation on the bundled model")
@@ -116,7 +151,9 @@ def _parser() -> argparse.ArgumentParser:
 def _train(args: argparse.Namespace) -> int:
     from csbot.intents.training import train_and_save
 
-    result = train_and_save(args.data, args.out, minimums=args.min_examples, progress=print)
+    result = train_and_save(
+        args.data, args.out, minimums=args.min_examples, force=args.force, progress=print
+    )
     for problem in result.data.warnings:
         print(problem)
     print()
@@ -171,6 +208,12 @@ def _reply(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_log(path: Path | None) -> SQLiteLog | None:
+    from csbot.conversation_log import SQLiteLog
+
+    return SQLiteLog(path) if path is not None else None
+
+
 def format_reply(reply: Reply) -> str:
     """How the terminal shows a reply: the answer, then intent and any hand-off."""
     lines = [
@@ -185,8 +228,57 @@ def format_reply(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+def _rollback(args: argparse.Namespace) -> int:
+    from csbot.persist import rollback
+
+    rollback(args.out)
+    print(f"restored the previous model in {args.out} (run rollback again to undo)")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from csbot.conversation_log import SQLiteLog
+    from csbot.report import build_report, format_html, format_text, parse_period
+
+    try:
+        period = parse_period(args.since)
+    except ValueError as exc:
+        raise SystemExit(f"csbot report: {exc}") from None
+    if not args.db.is_file():
+        raise SystemExit(f"csbot report: no conversation log at {args.db} (see --db)")
+    report = build_report(SQLiteLog(args.db), period)
+    print(format_text(report))
+    if args.html is not None:
+        args.html.write_text(format_html(report), encoding="utf-8")
+        print(f"\nwrote {args.html}")
+    return 0
+
+
+def _review_export(args: argparse.Namespace) -> int:
+    import time
+
+    from csbot.conversation_log import SQLiteLog
+    from csbot.report import parse_period
+    from csbot.review import export_for_review
+
+    if not args.db.is_file():
+        raise SystemExit(f"csbot review: no conversation log at {args.db} (see --db)")
+    since = time.time() - parse_period(args.since)
+    count = export_for_review(SQLiteLog(args.db), args.out, since=since)
+    print(f"wrote {count} message(s) to label to {args.out}")
+    return 0
+
+
+def _review_import(args: argparse.Namespace) -> int:
+    from csbot.review import import_reviewed, summary
+
+    print(summary(import_reviewed(args.file, args.data)))
+    print("now run `csbot train` to learn from them")
+    return 0
+
+
 def _chat(args: argparse.Namespace) -> int:
-    bot = Bot.load(args.model)
+    bot = Bot.load(args.model, log=_open_log(args.log))
     print("csbot chat: type a message, or an empty line / Ctrl-D to quit.")
     while True:
         try:
@@ -220,6 +312,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
     os.environ["CSBOT_MODEL"] = str(args.model) if args.model else ""
     os.environ["CSBOT_SESSIONS"] = args.sessions
+    os.environ["CSBOT_LOG"] = str(args.log) if args.log else ""
     uvicorn.run(
         "csbot.server:app_from_env",
         factory=True,

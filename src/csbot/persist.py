@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -22,6 +23,7 @@ ARTIFACT_FILE = "model.joblib"
 METADATA_FILE = "model.json"
 MAX_METADATA_BYTES = 1_000_000
 RETRAIN_HINT = "run `csbot train` to rebuild it"
+PREVIOUS_DIR = ".previous"  # the model a newer one replaced, for `csbot rollback`
 
 
 def sha256_file(path: Path) -> str:
@@ -143,3 +145,40 @@ def _warn_on_version_drift(metadata: dict[str, Any], directory: Path) -> None:
                 ModelVersionWarning,
                 stacklevel=3,
             )
+
+
+def keep_as_previous(directory: Path) -> bool:
+    """Copy the model in `directory` (if any) to `directory/.previous`, replacing the one
+    kept there; returns whether there was a model to keep."""
+    if not (directory / METADATA_FILE).is_file() or not (directory / ARTIFACT_FILE).is_file():
+        return False
+    previous = directory / PREVIOUS_DIR
+    previous.mkdir(exist_ok=True)
+    for name in (ARTIFACT_FILE, METADATA_FILE):
+        tmp = previous / f".{name}.tmp"
+        shutil.copyfile(directory / name, tmp)
+        os.replace(tmp, previous / name)
+    return True
+
+
+def rollback(directory: Path) -> dict[str, Any]:
+    """Swap the current model of `directory` with the one kept in `.previous` (so a second
+    rollback undoes the first); checks the previous model's hash first."""
+    previous = directory / PREVIOUS_DIR
+    if not (previous / METADATA_FILE).is_file():
+        raise ModelError(f"{previous}: no previous model to roll back to")
+    metadata = read_metadata(previous)
+    if sha256_file(previous / ARTIFACT_FILE) != metadata["artifact_sha256"]:
+        raise ModelError(
+            f"{previous / ARTIFACT_FILE}: does not match its metadata; not rolled back"
+        )
+    swap = directory / ".rollback"
+    swap.mkdir(exist_ok=True)
+    for name in (ARTIFACT_FILE, METADATA_FILE):
+        if (directory / name).exists():
+            os.replace(directory / name, swap / name)
+        os.replace(previous / name, directory / name)
+        if (swap / name).exists():
+            os.replace(swap / name, previous / name)
+    swap.rmdir()
+    return metadata

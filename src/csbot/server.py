@@ -188,8 +188,14 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def app_from_env() -> FastAPI:
-    """The app `csbot serve` runs in each worker: model and sessions from the environment."""
-    return create_app(
-        model_path=os.environ.get("CSBOT_MODEL") or None,
+    """The app `csbot serve` runs in each worker: model, sessions and log from the
+    environment (CSBOT_MODEL, CSBOT_SESSIONS, CSBOT_LOG)."""
+    from csbot.conversation_log import SQLiteLog
+
+    log_path = os.environ.get("CSBOT_LOG")
+    bot = Bot.load(
+        os.environ.get("CSBOT_MODEL") or None,
         sessions=session_store_from_url(os.environ.get("CSBOT_SESSIONS")),
+        log=SQLiteLog(log_path) if log_path else None,
     )
+    return create_app(bot, model_path=os.environ.get("CSBOT_MODEL") or None)

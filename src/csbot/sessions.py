@@ -53,6 +53,7 @@ class SessionState:
     negative_turns: int = 0  # messages in which the customer sounded irritated
     pending_slot: PendingSlot | None = None
     pending_clarification: PendingClarification | None = None
+    awaiting_rating: bool = False  # the bot asked for a 1-5 rating of the conversation
 
     def with_turn(self, turn: Turn) -> SessionState:
         return replace(self, turns=(*self.turns, turn)[-MAX_TURNS:])
@@ -79,6 +80,7 @@ class SessionState:
                 if clarification
                 else None
             ),
+            awaiting_rating=bool(data.get("awaiting_rating", False)),
         )
 
 

@@ -16,13 +16,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from csbot.datadir import TrainingData, load_data
+from csbot.errors import ModelError
 from csbot.intents.classifier import OUT_OF_SCOPE, LinearModel
 from csbot.intents.dataset import Dataset, Minimums
-from csbot.intents.evaluate import EvaluationReport, evaluate
+from csbot.intents.evaluate import EvaluationReport, evaluate, read_labelled_file
 from csbot.intents.features import Featurizer
 from csbot.intents.text import normalize
 from csbot.model import Model
-from csbot.persist import library_versions, save_model
+from csbot.persist import PREVIOUS_DIR, keep_as_previous, library_versions, load_model, save_model
 from csbot.responses.emotion import IRRITATED, NEUTRAL, emotion_features, lexicon_score
 from csbot.responses.matching import FaqIndex
 
@@ -258,17 +259,59 @@ def train_on(
     return TrainingResult(model, metadata, report, data, seconds, fitted)
 
 
+HELDOUT_FILE = "heldout.tsv"  # in the data directory: labelled, never trained on
+MAX_F1_DROP = 0.01
+
+
+def heldout_macro_f1(
+    model: Model, pairs: Sequence[tuple[str, str]], featurize: Featurizer
+) -> float:
+    """Macro-F1 of a model on (intent, text) pairs."""
+    classifier = model.classifier
+    predicted = [
+        classifier.predict(classifier.vectorize(featurize(text))).intent for _, text in pairs
+    ]
+    return evaluate([label for label, _ in pairs], predicted).macro_f1
+
+
 def train_and_save(
     data_dir: Path,
     out_dir: Path,
     config: TrainingConfig = TrainingConfig(),
     *,
     minimums: Minimums = None,
+    force: bool = False,
     progress: Progress = lambda _: None,
 ) -> TrainingResult:
-    """`train`, then write the model directory atomically (the old model stays on failure)."""
+    """`train`, then replace the model in `out_dir` only if it is no worse: when
+    `data_dir/heldout.tsv` exists, the new and the current model are scored on it and a
+    drop of macro-F1 by more than one point keeps the current model (unless `force`). The
+    replaced model is kept in `out_dir/.previous` for `csbot rollback`; files are written
+    atomically, so a failure leaves the old model in place."""
     result = train(data_dir, config, minimums=minimums, progress=progress)
-    metadata = save_model(result.model, out_dir, result.metadata)
+    heldout = data_dir / HELDOUT_FILE
+    metadata = dict(result.metadata)
+    if heldout.is_file():
+        pairs = read_labelled_file(heldout)
+        featurize = Featurizer()
+        new_f1 = heldout_macro_f1(result.model, pairs, featurize)
+        metadata["heldout_macro_f1"] = round(new_f1, 6)
+        try:
+            current, _ = load_model(out_dir)
+        except ModelError:
+            current = None
+        if current is not None:
+            old_f1 = heldout_macro_f1(current, pairs, featurize)
+            progress(f"{HELDOUT_FILE}: macro-F1 {new_f1:.4f} new, {old_f1:.4f} current model")
+            if new_f1 < old_f1 - MAX_F1_DROP and not force:
+                raise ModelError(
+                    f"{out_dir}: the new model's macro-F1 on {heldout} is {new_f1:.4f}, more than"
+                    f" one point below the current model's {old_f1:.4f}; kept the current model"
+                    " (use --force to replace it anyway)"
+                )
+    if keep_as_previous(out_dir):
+        progress(f"kept the current model in {out_dir / PREVIOUS_DIR} (csbot rollback restores it)")
+    metadata = save_model(result.model, out_dir, metadata)
     progress(
         f"wrote {out_dir} ({metadata['artifact_bytes'] / 1e6:.2f} MB) in {result.seconds:.1f} s"
     )

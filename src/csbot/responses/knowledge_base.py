@@ -25,6 +25,7 @@ SETTINGS_DEFAULTS: dict[str, float] = {
     "clarify_margin": 0.15,
     "clarify_below": 0.6,
     "fallbacks_before_handoff": 2,
+    "ask_rating": 1,  # 1: ask for a 1-5 rating when a conversation closes; 0: never
 }
 _COUNT_SETTINGS = ("fallbacks_before_handoff",)
 # Messages of the conversation policy; each must be present in faq.yaml.
@@ -37,6 +38,8 @@ POLICY_MESSAGES = (
     "ask_order_id",
     "ask_tracking_no",
     "ask_phone",
+    "ask_rating",
+    "rating_thanks",
 )
 # Values an FAQ entry may require before it is answered; each has an `ask_<slot>` message.
 SLOTS = ("order_id", "tracking_no", "phone")

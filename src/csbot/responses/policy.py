@@ -26,7 +26,25 @@ _CHOICE_WORDS = {"前者": 0, "前一个": 0, "前面那个": 0, "后者": 1, "�
 CHOICE_MIN_PROBABILITY = 0.3
 CHOICE_RATIO = 2.0
 
-Kind = Literal["answer", "clarify", "ask_slot", "handoff", "fallback"]
+Kind = Literal["answer", "clarify", "ask_slot", "handoff", "fallback", "rating"]
+CLOSING_INTENT = "thanks"
+_RATING_NUMBER = re.compile(r"^(?:打|给|评)?([1-5一二三四五])(?:分|星|颗星)?(?:好评|吧|的|哦|啊)?$")
+_RATING_WORDS = (  # longest first: 非常不满意 before 不满意 before 满意
+    ("非常不满意", 1),
+    ("很不满意", 1),
+    ("很差", 1),
+    ("太差", 1),
+    ("不满意", 2),
+    ("一般般", 3),
+    ("一般", 3),
+    ("还行", 3),
+    ("非常满意", 5),
+    ("很满意", 5),
+    ("五星好评", 5),
+    ("满意", 4),
+    ("好评", 5),
+)
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 Matcher = Callable[[str, str], "FaqEntry | None"]
 
 
@@ -59,6 +77,7 @@ class Decision:
     handoff: HandoffReason | None = None
     priority: Priority = "normal"
     queue: str = "general"
+    rating: int | None = None  # a satisfaction rating the customer just gave
 
 
 def pick(options: Sequence[str], key: str) -> str:
@@ -89,6 +108,20 @@ def decide(
         pending_clarification=None,
     )
     key = message.normalized
+    awaiting_rating = state.awaiting_rating
+    state = replace(state, awaiting_rating=False)
+
+    if awaiting_rating:
+        rating = parse_rating(message.normalized)
+        if rating is not None:
+            return Decision(
+                "rating",
+                prediction.intent,
+                prediction.confidence,
+                kb.messages["rating_thanks"],
+                state,
+                rating=rating,
+            )
 
     rule = _urgent_rule(message.normalized, kb.urgent)
     if rule is not None:
@@ -254,6 +287,16 @@ def _answer(
             priority=_max_priority(spec.priority, "high"),
             queue=spec.queue,
         )
+    if intent == CLOSING_INTENT and kb.settings["ask_rating"]:
+        return Decision(
+            "answer",
+            intent,
+            confidence,
+            template,
+            replace(state, awaiting_rating=True),
+            faq_id,
+            suffix=kb.messages["ask_rating"],
+        )
     return Decision("answer", intent, confidence, template, state, faq_id)
 
 
@@ -309,3 +352,17 @@ def _urgent_rule(normalized: str, rules: Sequence[UrgentRule]) -> UrgentRule | N
 
 def _max_priority(a: Priority, b: Priority) -> Priority:
     return max(a, b, key=_PRIORITY_ORDER.index)
+
+
+def parse_rating(normalized: str) -> int | None:
+    """A 1-5 rating from a reply such as 5, 五星, 4分, 非常满意 or 不满意; None otherwise."""
+    bare = re.sub(r"[^\w]", "", normalized)
+    number = _RATING_NUMBER.match(bare)
+    if number:
+        digit = number.group(1)
+        return _CHINESE_DIGITS.get(digit) or int(digit)
+    if len(bare) <= 8:
+        for word, rating in _RATING_WORDS:
+            if word in bare:
+                return rating
+    return None
