@@ -218,3 +218,20 @@ def test_retraining_refuses_a_worse_model_unless_forced_and_can_roll_back(
     assert (out / ARTIFACT_FILE).read_bytes() == first
     assert json.loads((out / "model.json").read_text())["artifact_sha256"]
     Bot.load(out)
+
+
+def test_log_takes_writes_from_several_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "log.db"
+    code = (
+        "import sys, time\n"
+        "from csbot.conversation_log import SQLiteLog, ReplyEvent\n"
+        "log = SQLiteLog(sys.argv[1])\n"
+        "for i in range(100):\n"
+        "    log.record(ReplyEvent(time.time(), sys.argv[2], '你好', 'greeting', 0.9, None, None))\n"
+    )
+    writers = [subprocess.Popen([sys.executable, "-c", code, str(db), f"p{n}"]) for n in range(3)]
+    assert [w.wait(timeout=60) for w in writers] == [0, 0, 0]
+    assert len(list(SQLiteLog(db).replies())) == 300
