@@ -230,7 +230,8 @@ def test_log_takes_writes_from_several_processes(tmp_path: Path) -> None:
         "from csbot.conversation_log import SQLiteLog, ReplyEvent\n"
         "log = SQLiteLog(sys.argv[1])\n"
         "for i in range(100):\n"
-        "    log.record(ReplyEvent(time.time(), sys.argv[2], '你好', 'greeting', 0.9, None, None))\n"
+        "    log.record(ReplyEvent(time.time(), sys.argv[2], '你好', 'greeting', 0.9, None,"
+        " None))\n"
     )
     writers = [subprocess.Popen([sys.executable, "-c", code, str(db), f"p{n}"]) for n in range(3)]
     assert [w.wait(timeout=60) for w in writers] == [0, 0, 0]
