@@ -11,7 +11,7 @@ import pytest
 from csbot import Bot, DataError, ModelError
 from csbot.conversation_log import SCHEMA_VERSION, CallbackSink, RatingEvent, ReplyEvent, SQLiteLog
 from csbot.intents.training import TrainingResult, train_and_save
-from csbot.persist import ARTIFACT_FILE, PREVIOUS_DIR, rollback
+from csbot.persist import ARTIFACT_FILE, previous_dir, rollback
 from csbot.report import build_report, format_html, format_text, parse_period
 from csbot.responses.policy import parse_rating
 from csbot.review import export_for_review, import_reviewed
@@ -213,7 +213,7 @@ def test_retraining_refuses_a_worse_model_unless_forced_and_can_roll_back(
     assert (out / ARTIFACT_FILE).read_bytes() == first
     train_and_save(tiny_data, out, minimums=NO_MINIMUMS, force=True)
     assert (out / ARTIFACT_FILE).read_bytes() != first
-    assert (out / PREVIOUS_DIR / ARTIFACT_FILE).read_bytes() == first
+    assert (previous_dir(out) / ARTIFACT_FILE).read_bytes() == first
     rollback(out)
     assert (out / ARTIFACT_FILE).read_bytes() == first
     assert json.loads((out / "model.json").read_text())["artifact_sha256"]

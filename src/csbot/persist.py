@@ -23,7 +23,12 @@ ARTIFACT_FILE = "model.joblib"
 METADATA_FILE = "model.json"
 MAX_METADATA_BYTES = 1_000_000
 RETRAIN_HINT = "run `csbot train` to rebuild it"
-PREVIOUS_DIR = ".previous"  # the model a newer one replaced, for `csbot rollback`
+
+
+def previous_dir(directory: Path) -> Path:
+    """Where the model a newer one replaced is kept for `csbot rollback`: beside the model
+    directory (`models` -> `.models.previous`), so that it is never packaged with it."""
+    return directory.parent / f".{directory.name}.previous"
 
 
 def sha256_file(path: Path) -> str:
@@ -148,11 +153,11 @@ def _warn_on_version_drift(metadata: dict[str, Any], directory: Path) -> None:
 
 
 def keep_as_previous(directory: Path) -> bool:
-    """Copy the model in `directory` (if any) to `directory/.previous`, replacing the one
-    kept there; returns whether there was a model to keep."""
+    """Copy the model in `directory` (if any) to its `previous_dir`, replacing the one kept
+    there; returns whether there was a model to keep."""
     if not (directory / METADATA_FILE).is_file() or not (directory / ARTIFACT_FILE).is_file():
         return False
-    previous = directory / PREVIOUS_DIR
+    previous = previous_dir(directory)
     previous.mkdir(exist_ok=True)
     for name in (ARTIFACT_FILE, METADATA_FILE):
         tmp = previous / f".{name}.tmp"
@@ -162,9 +167,9 @@ def keep_as_previous(directory: Path) -> bool:
 
 
 def rollback(directory: Path) -> dict[str, Any]:
-    """Swap the current model of `directory` with the one kept in `.previous` (so a second
-    rollback undoes the first); checks the previous model's hash first."""
-    previous = directory / PREVIOUS_DIR
+    """Swap the current model of `directory` with the one kept in its `previous_dir` (so a
+    second rollback undoes the first); checks the previous model's hash first."""
+    previous = previous_dir(directory)
     if not (previous / METADATA_FILE).is_file():
         raise ModelError(f"{previous}: no previous model to roll back to")
     metadata = read_metadata(previous)

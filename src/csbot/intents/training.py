@@ -23,7 +23,7 @@ from csbot.intents.evaluate import EvaluationReport, evaluate, read_labelled_fil
 from csbot.intents.features import Featurizer
 from csbot.intents.text import normalize
 from csbot.model import Model
-from csbot.persist import PREVIOUS_DIR, keep_as_previous, library_versions, load_model, save_model
+from csbot.persist import keep_as_previous, library_versions, load_model, previous_dir, save_model
 from csbot.responses.emotion import IRRITATED, NEUTRAL, emotion_features, lexicon_score
 from csbot.responses.matching import FaqIndex
 
@@ -286,7 +286,7 @@ def train_and_save(
     """`train`, then replace the model in `out_dir` only if it is no worse: when
     `data_dir/heldout.tsv` exists, the new and the current model are scored on it and a
     drop of macro-F1 by more than one point keeps the current model (unless `force`). The
-    replaced model is kept in `out_dir/.previous` for `csbot rollback`; files are written
+    replaced model is kept beside it (`previous_dir`) for `csbot rollback`; files are written
     atomically, so a failure leaves the old model in place."""
     result = train(data_dir, config, minimums=minimums, progress=progress)
     heldout = data_dir / HELDOUT_FILE
@@ -310,7 +310,7 @@ def train_and_save(
                     " (use --force to replace it anyway)"
                 )
     if keep_as_previous(out_dir):
-        progress(f"kept the current model in {out_dir / PREVIOUS_DIR} (csbot rollback restores it)")
+        progress(f"kept the current model in {previous_dir(out_dir)} (csbot rollback restores it)")
     metadata = save_model(result.model, out_dir, metadata)
     progress(
         f"wrote {out_dir} ({metadata['artifact_bytes'] / 1e6:.2f} MB) in {result.seconds:.1f} s"
