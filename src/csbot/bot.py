@@ -157,9 +157,10 @@ class Bot:
         return Reply(
             intent=decision.intent,
             confidence=decision.confidence,
-            text=decision.prefix
-            + render(decision.template, values, kb.variables)
-            + decision.suffix,
+            # The policy's own messages (prefix, suffix) may use variables too.
+            text=render(
+                decision.prefix + decision.template + decision.suffix, values, kb.variables
+            ),
             faq_id=decision.faq_id,
             handoff=handoff,
             alternatives=tuple(r for r in prediction.ranking if r.intent != decision.intent),
