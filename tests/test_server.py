@@ -150,3 +150,16 @@ def test_a_failed_reload_keeps_the_previous_model(
     response = client.post("/admin/reload", headers={"Authorization": "Bearer t"})
     assert response.status_code == 409 and "previous one stays" in response.json()["error"]
     assert client.post("/v1/classify", json={"text": "转人工"}).json()["intent"] == "human_agent"
+
+
+def test_a_reloaded_model_keeps_logging(
+    tiny_trained: tuple[TrainingResult, Path], tmp_path: Path
+) -> None:
+    from csbot.conversation_log import CallbackSink
+
+    events: list[object] = []
+    bot = Bot.load(tiny_trained[1], log=CallbackSink(events.append))
+    client = TestClient(create_app(bot, model_path=tiny_trained[1], admin_token="t"))
+    assert client.post("/admin/reload", headers={"Authorization": "Bearer t"}).status_code == 200
+    client.post("/v1/reply", json={"text": "转人工"})
+    assert len(events) == 1

@@ -173,7 +173,7 @@ def create_app(
         with holder.lock:
             old = holder.bot
             try:
-                new = Bot.load(holder.model_path, sessions=old.sessions)
+                new = Bot.load(holder.model_path, sessions=old.sessions, log=old.log)
             except CsbotError as exc:
                 return _error(409, f"model not reloaded, the previous one stays: {exc}")
             new.classify("你好")  # warm up before the swap
