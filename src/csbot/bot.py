@@ -15,8 +15,7 @@ from csbot.conversation_log import EventSink, RatingEvent, ReplyEvent
 from csbot.entities import extract_entities
 from csbot.errors import ModelVersionWarning
 from csbot.intents.classifier import SparseVector
-from csbot.intents.features import Featurizer, extract_features
-from csbot.intents.text import normalize
+from csbot.intents.features import Featurizer
 from csbot.model import Model
 from csbot.persist import RETRAIN_HINT, load_model
 from csbot.privacy import mask_pii
@@ -106,20 +105,19 @@ class Bot:
         text = _SURROGATES.sub("\ufffd", text[:MAX_TEXT_CHARS])
         model = self.model
         kb = model.knowledge_base
-        normalized = normalize(text)
-        tokens = self.featurizer.tokenizer.tokenize(normalized)
-        vector = model.classifier.vectorize(extract_features(normalized, tokens))
+        analysis = self.featurizer.analyze(text)
+        vector = model.classifier.vectorize(analysis.features)
         probabilities = model.classifier.probabilities(vector)
         prediction = model.classifier.decide(probabilities)
         state = (self.sessions.get(session_id) if session_id else None) or SessionState()
         message = Message(
             text=text,
             masked=mask_pii(text),
-            normalized=normalized,
+            normalized=analysis.normalized,
             prediction=prediction,
             probabilities=dict(zip(model.classifier.classes, probabilities.tolist(), strict=True)),
             emotion=emotion_score(
-                text, model.negative_probability(text, tokens), state.negative_turns
+                text, model.negative_probability(text, analysis.tokens), state.negative_turns
             ),
             entities=extract_entities(text),
         )

@@ -12,7 +12,7 @@ from csbot.conversation_log import SQLiteLog
 from csbot.datadir import TRAINING_DIR, validate_data
 from csbot.errors import DataError
 from csbot.intents.classifier import OUT_OF_SCOPE
-from csbot.intents.dataset import near_duplicate_key, read_training_data
+from csbot.intents.dataset import near_duplicate_key
 from csbot.problems import did_you_mean, raise_errors
 
 COLUMNS = ("label", "text", "predicted", "confidence", "why")
@@ -94,7 +94,10 @@ def import_reviewed(path: Path, data_dir: Path) -> ImportResult:
         raise DataError(
             f"{len(errors)} error(s) in {path}:\n  " + "\n  ".join(errors), tuple(errors)
         )
-    backups = _append(data_dir / TRAINING_DIR, additions)
+    files: dict[str, Path] = {}
+    for example in data.dataset.examples:
+        files.setdefault(example.intent, Path(example.where.rsplit(":", 1)[0]))
+    backups = _append(data_dir / TRAINING_DIR, additions, files)
     _, after = validate_data(data_dir, 0)
     if any(p.severity == "error" for p in after):
         for file, content in backups.items():
@@ -106,13 +109,14 @@ def import_reviewed(path: Path, data_dir: Path) -> ImportResult:
     return ImportResult({k: len(v) for k, v in additions.items()}, duplicates, skipped)
 
 
-def _append(training: Path, additions: dict[str, list[str]]) -> dict[Path, bytes | None]:
-    """Append utterances to each intent's file (created when missing); returns the files'
-    previous contents so that they can be restored."""
+def _append(
+    training: Path, additions: dict[str, list[str]], files: dict[str, Path]
+) -> dict[Path, bytes | None]:
+    """Append utterances to each intent's file (`files`, else a new one); returns the
+    files' previous contents so that they can be restored."""
     backups: dict[Path, bytes | None] = {}
-    by_file = _files_by_intent(training)
     for intent, texts in additions.items():
-        file = by_file.get(intent, training / f"{intent}.yaml")
+        file = files.get(intent, training / f"{intent}.yaml")
         backups[file] = file.read_bytes() if file.exists() else None
         with file.open("a", encoding="utf-8") as out:
             if backups[file] is None:
@@ -124,14 +128,6 @@ def _append(training: Path, additions: dict[str, list[str]]) -> dict[Path, bytes
             for text in texts:
                 out.write(f"  - {json.dumps(text, ensure_ascii=False)}\n")
     return backups
-
-
-def _files_by_intent(training: Path) -> dict[str, Path]:
-    dataset, _ = read_training_data(training)
-    files: dict[str, Path] = {}
-    for example in dataset.examples:
-        files.setdefault(example.intent, Path(example.where.rsplit(":", 1)[0]))
-    return files
 
 
 def summary(result: ImportResult) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 from csbot.intents.text import Tokenizer, normalize
@@ -21,6 +22,13 @@ def extract_features(normalized: str, tokens: Sequence[str]) -> list[str]:
     return features
 
 
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    normalized: str
+    tokens: list[str]
+    features: list[str]
+
+
 class Featurizer:
     """normalize -> tokenize -> feature strings, the one path every text takes."""
 
@@ -28,8 +36,10 @@ class Featurizer:
         self.tokenizer = tokenizer or Tokenizer()
 
     def __call__(self, text: str) -> list[str]:
-        return self.features(normalize(text))
+        return self.analyze(text).features
 
-    def features(self, normalized: str) -> list[str]:
-        """Features of a text that has already been through `normalize`."""
-        return extract_features(normalized, self.tokenizer.tokenize(normalized))
+    def analyze(self, text: str) -> Analysis:
+        """The normalized text, its words and its features, from one tokenization."""
+        normalized = normalize(text)
+        tokens = self.tokenizer.tokenize(normalized)
+        return Analysis(normalized, tokens, extract_features(normalized, tokens))

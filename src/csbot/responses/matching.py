@@ -52,7 +52,8 @@ class FaqIndex:
         start, end = self.intent_rows.get(intent, (0, 0))
         if start == end or len(vector.ids) == 0:
             return None, 0.0
-        base = vector.ids.astype(np.int64) * max(len(self.faq_ids), 1)
+        n_rows = max(len(self.faq_ids), 1)
+        base = vector.ids.astype(np.int64) * n_rows
         first = np.searchsorted(self.keys, base + start)
         lengths = np.searchsorted(self.keys, base + end) - first
         total = int(lengths.sum())
@@ -61,7 +62,7 @@ class FaqIndex:
         # Positions of all runs at once: each run's first index, then 0, 1, 2, ... within it.
         run_starts = np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
         positions = run_starts + np.arange(total)
-        rows = self.keys[positions] % max(len(self.faq_ids), 1)
+        rows = self.keys[positions] % n_rows
         products = self.weights[positions] * np.repeat(vector.values, lengths)
         scores = np.bincount(rows - start, weights=products, minlength=end - start)
         best = int(np.argmax(scores))
