@@ -2,12 +2,15 @@
 without importing scikit-learn or SciPy."""
 
 import random
+import shutil
 import subprocess
 import sys
+import sysconfig
 import threading
 from pathlib import Path
 
 import jieba
+import jieba.finalseg
 import numpy as np
 import pytest
 
@@ -71,13 +74,79 @@ def test_classify_many_matches_classify(bot: Bot) -> None:
 
 
 @pytest.mark.slow
-def test_tokens_are_identical_to_plain_jieba_with_our_user_dictionary() -> None:
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "jieba"])
+def test_tokens_are_identical_to_plain_jieba_with_our_user_dictionary(compiled: bool) -> None:
     plain = jieba.Tokenizer()
     plain.load_userdict(str(USER_DICT))
-    ours = Tokenizer()
+    ours = Tokenizer(compiled=compiled)
+    assert ours.compiled is compiled
     for text in load_data(default_data_dir()).dataset.texts:
         normalized = normalize(text)
         assert ours.tokenize(normalized) == [t for t in plain.lcut(normalized) if not t.isspace()]
+
+
+def test_the_compiled_segmenter_is_built_where_there_is_a_compiler() -> None:
+    # The install compiles it (hatch_build.py); without a compiler csbot falls back to jieba.
+    compiler = sysconfig.get_config_var("CC")
+    if compiler and shutil.which(compiler.split()[0]):
+        assert Tokenizer().compiled, "reinstall csbot (pip install -e .) to build _segment.c"
+    else:
+        assert not Tokenizer().compiled
+
+
+def _random_texts(count: int, seed: int) -> list[str]:
+    """Texts that reach every branch of jieba's cut: words, unknown runs for the HMM, latin
+    and numbers (12.5%), block symbols (+#&._%-), whitespace kinds, emoji, rare and
+    non-BMP characters, characters at the edges of jieba's Han range."""
+    pieces = list("我的快递到哪了退款优惠券发票仅退运费险拼多多龘靐齉鬱鬯彳亍囧槑")
+    pieces += ["abc", "iPhone", "12.5%", "3.", ".5", "a.b", "x+y", "c#", "&", "_", "-", "%"]
+    pieces += [" ", "\t", "\n", "\r\n", "\u3000", "\u00a0", "，", "。", "！", "?", "😭", "𠀀"]
+    pieces += ["\u4e00", "\u9fd5", "\u9fd6", "\u4dff", "ｱ", "ß", "é"]
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "jieba"])
+def test_tokens_of_odd_texts_are_plain_jiebas(compiled: bool) -> None:
+    plain = jieba.Tokenizer()
+    plain.load_userdict(str(USER_DICT))
+    ours = Tokenizer(compiled=compiled)
+    for text in _random_texts(3000, seed=7):
+        assert ours.tokenize(text) == [t for t in plain.lcut(text) if not t.isspace()], text
+
+
+def test_compiled_tokens_follow_jiebas_forced_splits() -> None:
+    plain = jieba.Tokenizer()
+    plain.load_userdict(str(USER_DICT))
+    ours = Tokenizer()
+    text = "他俩老铁了"
+    word = "老铁"  # not in jieba's dictionary: a word found by the HMM
+    before = ours.tokenize(text)
+    assert word in before
+    assert before == [t for t in plain.lcut(text) if not t.isspace()]
+    jieba.finalseg.add_force_split(word)
+    try:
+        after = ours.tokenize(text)
+        assert after == [t for t in plain.lcut(text) if not t.isspace()]
+        assert word not in after
+    finally:
+        jieba.finalseg.Force_Split_Words.discard(word)
+
+
+def test_the_compiled_segmenter_checks_its_arguments() -> None:
+    from csbot.intents._segment import Segmenter
+
+    tables = ([0.0] * 4, [0.0] * 16, ({}, {}, {}, {}), set())
+    with pytest.raises(TypeError):
+        Segmenter([], 1, *tables)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="total"):
+        Segmenter({}, 0, *tables)
+    with pytest.raises(ValueError, match="trans"):
+        Segmenter({}, 1, [0.0] * 4, [0.0] * 3, ({}, {}, {}, {}), set())
+    segmenter = Segmenter({"快递": 5, "快": 3, "递": 2}, 10, *tables)
+    assert segmenter.cut("快递 到了") == ["快递", "到", "了"]
+    with pytest.raises(TypeError, match="str"):
+        segmenter.cut(b"x")  # type: ignore[arg-type]
 
 
 TEXTS = [

@@ -1,0 +1,402 @@
+/*
+ * A compiled port of jieba 0.42's default cut (`Tokenizer.cut(text, HMM=True)`), written
+ * so that its words are exactly plain jieba's: the same prefix dictionary (the Python dict
+ * jieba itself uses), the same dynamic programme over log frequencies with the same ties,
+ * the same HMM (Viterbi over B/E/M/S with jieba's tables) for runs of unknown characters,
+ * and the same regular-expression splits, spelled out by hand. Whitespace is dropped, as
+ * csbot's tokenizer does. Everything runs with the GIL held: the dictionaries are shared
+ * with Python code that fills them lazily.
+ *
+ * Module: csbot.intents._segment, type Segmenter(freq, total, start, trans, emit, force_split)
+ * with one method, cut(text) -> list[str]. tests/test_runtime.py checks the identity.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+
+#define MIN_FLOAT (-3.14e100)
+
+/* HMM states, numbered in the order of their letters so that "the larger letter wins a
+ * tie", as in Python's max() over (probability, state) tuples, is "the larger index". */
+enum { B = 0, E = 1, M = 2, S = 3 };
+static const int PREVIOUS[4][2] = {
+    [B] = {E, S},
+    [E] = {B, M},
+    [M] = {M, B},
+    [S] = {S, E},
+};
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *freq;        /* dict: word -> int (0 for prefixes only) */
+    double logtotal;
+    double start[4];
+    double trans[4][4];    /* trans[from][to] */
+    PyObject *emit[4];     /* dict: character -> float */
+    PyObject *force_split; /* set of words the HMM must split into characters */
+} Segmenter;
+
+typedef struct {
+    PyObject *text;
+    int kind;
+    const void *data;
+    PyObject *out;
+} Cut;
+
+static inline Py_UCS4 at(const Cut *c, Py_ssize_t i) { return PyUnicode_READ(c->kind, c->data, i); }
+
+static inline int is_ascii_alnum(Py_UCS4 ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+/* jieba's re_han_default: [\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-] */
+static inline int is_block_char(Py_UCS4 ch) {
+    return (ch >= 0x4E00 && ch <= 0x9FD5) || is_ascii_alnum(ch) || ch == '+' || ch == '#' ||
+           ch == '&' || ch == '.' || ch == '_' || ch == '%' || ch == '-';
+}
+
+/* finalseg's re_han: [\u4E00-\u9FD5] */
+static inline int is_han(Py_UCS4 ch) { return ch >= 0x4E00 && ch <= 0x9FD5; }
+
+static int emit_slice(Cut *c, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *word = PyUnicode_Substring(c->text, a, b);
+    if (word == NULL) return -1;
+    int rc = PyList_Append(c->out, word);
+    Py_DECREF(word);
+    return rc;
+}
+
+static int emit_characters(Cut *c, Py_ssize_t a, Py_ssize_t b) {
+    for (Py_ssize_t i = a; i < b; i++)
+        if (emit_slice(c, i, i + 1) < 0) return -1;
+    return 0;
+}
+
+/* freq.get(text[a:b]) as a borrowed reference; NULL with no error set when missing. */
+static PyObject *lookup(const Segmenter *self, const Cut *c, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *key = PyUnicode_Substring(c->text, a, b);
+    if (key == NULL) return NULL;
+    PyObject *value = PyDict_GetItemWithError(self->freq, key);
+    Py_DECREF(key);
+    return value;
+}
+
+/* An HMM word, unless jieba was told to force-split it. */
+static int emit_hmm_word(const Segmenter *self, Cut *c, Py_ssize_t a, Py_ssize_t b) {
+    if (PySet_GET_SIZE(self->force_split) > 0) {
+        PyObject *word = PyUnicode_Substring(c->text, a, b);
+        if (word == NULL) return -1;
+        int found = PySet_Contains(self->force_split, word);
+        int rc = found < 0 ? -1 : found ? emit_characters(c, a, b) : PyList_Append(c->out, word);
+        Py_DECREF(word);
+        return rc;
+    }
+    return emit_slice(c, a, b);
+}
+
+static int emission(const Segmenter *self, int state, Py_UCS4 ch, double *result) {
+    PyObject *key = PyUnicode_FromOrdinal((int)ch);
+    if (key == NULL) return -1;
+    PyObject *value = PyDict_GetItemWithError(self->emit[state], key);
+    Py_DECREF(key);
+    if (value == NULL) {
+        if (PyErr_Occurred()) return -1;
+        *result = MIN_FLOAT;
+        return 0;
+    }
+    *result = PyFloat_AsDouble(value);
+    return (*result == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
+/* finalseg.__cut: Viterbi over a run of Han characters text[a:b]. */
+static int viterbi_cut(const Segmenter *self, Cut *c, Py_ssize_t a, Py_ssize_t b) {
+    Py_ssize_t n = b - a;
+    double (*v)[4] = PyMem_Malloc(sizeof(double[4]) * (size_t)n);
+    unsigned char (*back)[4] = PyMem_Malloc(sizeof(unsigned char[4]) * (size_t)n);
+    unsigned char *states = PyMem_Malloc((size_t)n);
+    int rc = -1;
+    if (v == NULL || back == NULL || states == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (int y = 0; y < 4; y++) {
+        double em;
+        if (emission(self, y, at(c, a), &em) < 0) goto done;
+        v[0][y] = self->start[y] + em;
+    }
+    for (Py_ssize_t t = 1; t < n; t++) {
+        Py_UCS4 ch = at(c, a + t);
+        for (int y = 0; y < 4; y++) {
+            double em;
+            if (emission(self, y, ch, &em) < 0) goto done;
+            int p0 = PREVIOUS[y][0], p1 = PREVIOUS[y][1];
+            double s0 = v[t - 1][p0] + self->trans[p0][y] + em;
+            double s1 = v[t - 1][p1] + self->trans[p1][y] + em;
+            int take1 = s1 > s0 || (s1 == s0 && p1 > p0);
+            v[t][y] = take1 ? s1 : s0;
+            back[t][y] = (unsigned char)(take1 ? p1 : p0);
+        }
+    }
+    int state = v[n - 1][S] >= v[n - 1][E] ? S : E; /* max over (prob, 'E'), (prob, 'S') */
+    for (Py_ssize_t t = n - 1; t >= 0; t--) {
+        states[t] = (unsigned char)state;
+        if (t > 0) state = back[t][state];
+    }
+    Py_ssize_t begin = 0, next = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (states[i] == B) {
+            begin = i;
+        } else if (states[i] == E) {
+            if (emit_hmm_word(self, c, a + begin, a + i + 1) < 0) goto done;
+            next = i + 1;
+        } else if (states[i] == S) {
+            if (emit_hmm_word(self, c, a + i, a + i + 1) < 0) goto done;
+            next = i + 1;
+        }
+    }
+    if (next < n && emit_hmm_word(self, c, a + next, b) < 0) goto done;
+    rc = 0;
+done:
+    PyMem_Free(v);
+    PyMem_Free(back);
+    PyMem_Free(states);
+    return rc;
+}
+
+/* finalseg's re_skip.split on a run without Han characters: ([a-zA-Z0-9]+(?:\.\d+)?%?)
+ * matches and the stretches between them, each a word. */
+static int skip_split(Cut *c, Py_ssize_t a, Py_ssize_t b) {
+    Py_ssize_t p = a;
+    while (p < b) {
+        Py_ssize_t q = p;
+        if (is_ascii_alnum(at(c, p))) {
+            while (q < b && is_ascii_alnum(at(c, q))) q++;
+            if (q + 1 < b && at(c, q) == '.' && Py_UNICODE_ISDECIMAL(at(c, q + 1))) {
+                q++;
+                while (q < b && Py_UNICODE_ISDECIMAL(at(c, q))) q++;
+            }
+            if (q < b && at(c, q) == '%') q++;
+        } else {
+            while (q < b && !is_ascii_alnum(at(c, q))) q++;
+        }
+        if (emit_slice(c, p, q) < 0) return -1;
+        p = q;
+    }
+    return 0;
+}
+
+/* finalseg.cut: Han runs through the HMM, the rest split by re_skip. */
+static int hmm_cut(const Segmenter *self, Cut *c, Py_ssize_t a, Py_ssize_t b) {
+    Py_ssize_t p = a;
+    while (p < b) {
+        int han = is_han(at(c, p));
+        Py_ssize_t q = p;
+        while (q < b && is_han(at(c, q)) == han) q++;
+        if ((han ? viterbi_cut(self, c, p, q) : skip_split(c, p, q)) < 0) return -1;
+        p = q;
+    }
+    return 0;
+}
+
+/* The pending run of single characters in __cut_DAG. */
+static int flush(const Segmenter *self, Cut *c, Py_ssize_t a, Py_ssize_t b) {
+    if (b - a == 0) return 0;
+    if (b - a == 1) return emit_slice(c, a, b);
+    PyObject *value = lookup(self, c, a, b);
+    if (value == NULL && PyErr_Occurred()) return -1;
+    int known = value == NULL ? 0 : PyObject_IsTrue(value);
+    if (known < 0) return -1;
+    return known ? emit_characters(c, a, b) : hmm_cut(self, c, a, b);
+}
+
+/* Tokenizer.__cut_DAG on a block text[s:e]: get_DAG and calc in one right-to-left pass
+ * (calc only needs routes to the right), then the route with the HMM for unknown runs. */
+static int cut_block(const Segmenter *self, Cut *c, Py_ssize_t s, Py_ssize_t e) {
+    Py_ssize_t n = e - s;
+    double *score = PyMem_Malloc(sizeof(double) * (size_t)(n + 1));
+    Py_ssize_t *end = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n + 1));
+    int rc = -1;
+    if (score == NULL || end == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    score[n] = 0.0;
+    end[n] = 0;
+    for (Py_ssize_t k = n - 1; k >= 0; k--) {
+        int found = 0;
+        double best = 0.0;
+        Py_ssize_t best_end = k;
+        for (Py_ssize_t i = k; i < n; i++) {
+            PyObject *value = lookup(self, c, s + k, s + i + 1);
+            if (value == NULL) {
+                if (PyErr_Occurred()) goto done;
+                break; /* not even a prefix of a word */
+            }
+            int truthy = PyObject_IsTrue(value);
+            if (truthy < 0) goto done;
+            if (!truthy) continue; /* a prefix only */
+            double freq = PyFloat_AsDouble(value);
+            if (freq == -1.0 && PyErr_Occurred()) goto done;
+            double candidate = log(freq) - self->logtotal + score[i + 1];
+            if (!found || candidate >= best) { /* ties: the longer word, as max() does */
+                best = candidate;
+                best_end = i;
+                found = 1;
+            }
+        }
+        if (!found) best = 0.0 - self->logtotal + score[k + 1]; /* log(freq or 1) = 0 */
+        score[k] = best;
+        end[k] = best_end;
+    }
+    Py_ssize_t x = 0, pending = 0;
+    while (x < n) {
+        Py_ssize_t y = end[x] + 1;
+        if (y - x > 1) {
+            if (flush(self, c, s + pending, s + x) < 0) goto done;
+            if (emit_slice(c, s + x, s + y) < 0) goto done;
+            pending = y;
+        }
+        x = y;
+    }
+    if (flush(self, c, s + pending, s + n) < 0) goto done;
+    rc = 0;
+done:
+    PyMem_Free(score);
+    PyMem_Free(end);
+    return rc;
+}
+
+static PyObject *Segmenter_cut(Segmenter *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "text must be str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    Cut c = {text, PyUnicode_KIND(text), PyUnicode_DATA(text), PyList_New(0)};
+    if (c.out == NULL) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), p = 0;
+    while (p < n) {
+        Py_UCS4 ch = at(&c, p);
+        if (is_block_char(ch)) {
+            Py_ssize_t q = p;
+            while (q < n && is_block_char(at(&c, q))) q++;
+            if (cut_block(self, &c, p, q) < 0) goto fail;
+            p = q;
+        } else {
+            /* outside blocks jieba yields each character; csbot drops whitespace */
+            if (!Py_UNICODE_ISSPACE(ch) && emit_slice(&c, p, p + 1) < 0) goto fail;
+            p++;
+        }
+    }
+    return c.out;
+fail:
+    Py_DECREF(c.out);
+    return NULL;
+}
+
+static int read_doubles(PyObject *seq, double *out, Py_ssize_t n, const char *name) {
+    PyObject *fast = PySequence_Fast(seq, name);
+    if (fast == NULL) return -1;
+    if (PySequence_Fast_GET_SIZE(fast) != n) {
+        PyErr_Format(PyExc_ValueError, "%s must have %zd numbers", name, n);
+        Py_DECREF(fast);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        out[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, i));
+        if (out[i] == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(fast);
+            return -1;
+        }
+    }
+    Py_DECREF(fast);
+    return 0;
+}
+
+static int Segmenter_init(Segmenter *self, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"freq", "total", "start", "trans", "emit", "force_split", NULL};
+    PyObject *freq, *total, *start, *trans, *emit, *force_split;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!OOOOO!:Segmenter", names, &PyDict_Type,
+                                     &freq, &total, &start, &trans, &emit, &PySet_Type,
+                                     &force_split))
+        return -1;
+    double total_value = PyFloat_AsDouble(total);
+    if (total_value == -1.0 && PyErr_Occurred()) return -1;
+    if (!(total_value > 0)) {
+        PyErr_SetString(PyExc_ValueError, "total must be positive");
+        return -1;
+    }
+    if (read_doubles(start, self->start, 4, "start (B, E, M, S)") < 0) return -1;
+    if (read_doubles(trans, &self->trans[0][0], 16, "trans (4 x 4, B E M S)") < 0) return -1;
+    if (!PyTuple_Check(emit) || PyTuple_GET_SIZE(emit) != 4) {
+        PyErr_SetString(PyExc_TypeError, "emit must be a tuple of 4 dicts (B, E, M, S)");
+        return -1;
+    }
+    for (int i = 0; i < 4; i++) {
+        PyObject *table = PyTuple_GET_ITEM(emit, i);
+        if (!PyDict_Check(table)) {
+            PyErr_SetString(PyExc_TypeError, "emit must be a tuple of 4 dicts (B, E, M, S)");
+            return -1;
+        }
+        Py_INCREF(table);
+        Py_XSETREF(self->emit[i], table);
+    }
+    self->logtotal = log(total_value);
+    Py_INCREF(freq);
+    Py_XSETREF(self->freq, freq);
+    Py_INCREF(force_split);
+    Py_XSETREF(self->force_split, force_split);
+    return 0;
+}
+
+static void Segmenter_dealloc(Segmenter *self) {
+    PyTypeObject *type = Py_TYPE(self);
+    Py_XDECREF(self->freq);
+    for (int i = 0; i < 4; i++) Py_XDECREF(self->emit[i]);
+    Py_XDECREF(self->force_split);
+    type->tp_free((PyObject *)self);
+    Py_DECREF(type);
+}
+
+static PyObject *Segmenter_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    Segmenter *self = (Segmenter *)type->tp_alloc(type, 0);
+    return (PyObject *)self; /* fields are zeroed; __init__ fills them */
+}
+
+static PyMethodDef Segmenter_methods[] = {
+    {"cut", (PyCFunction)Segmenter_cut, METH_O,
+     "cut(text) -> list[str]: jieba's words of text (HMM on), whitespace dropped."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot Segmenter_slots[] = {
+    {Py_tp_doc, "jieba's default cut over jieba's own dictionary and HMM tables."},
+    {Py_tp_new, Segmenter_new},
+    {Py_tp_init, Segmenter_init},
+    {Py_tp_dealloc, Segmenter_dealloc},
+    {Py_tp_methods, Segmenter_methods},
+    {0, NULL},
+};
+
+static PyType_Spec Segmenter_spec = {
+    "csbot.intents._segment.Segmenter", sizeof(Segmenter), 0, Py_TPFLAGS_DEFAULT,
+    Segmenter_slots,
+};
+
+static int module_exec(PyObject *module) {
+    PyObject *type = PyType_FromSpec(&Segmenter_spec);
+    if (type == NULL) return -1;
+    if (PyModule_AddObject(module, "Segmenter", type) < 0) {
+        Py_DECREF(type);
+        return -1;
+    }
+    return 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {{Py_mod_exec, module_exec}, {0, NULL}};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_segment", "A compiled port of jieba's default cut.", 0, NULL,
+    module_slots,
+};
+
+PyMODINIT_FUNC PyInit__segment(void) { return PyModuleDef_Init(&module_def); }

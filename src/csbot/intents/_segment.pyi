@@ -1,0 +1,13 @@
+from collections.abc import Sequence
+
+class Segmenter:
+    def __init__(
+        self,
+        freq: dict[str, int],
+        total: float,
+        start: Sequence[float],
+        trans: Sequence[float],
+        emit: tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]],
+        force_split: set[str],
+    ) -> None: ...
+    def cut(self, text: str) -> list[str]: ...
