@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,20 +104,33 @@ def out_of_fold_probabilities(
 ) -> tuple[np.ndarray, tuple[str, ...]]:
     """Each example's class probabilities from a model that did not see it (stratified
     k-fold, folds fitted in parallel; the result does not depend on the order)."""
+    probabilities, classes, _ = _cross_validated_fits(features, labels, config, fit_all=False)
+    return probabilities, classes
+
+
+def _cross_validated_fits(
+    features: Sequence[list[str]], labels: Sequence[str], config: TrainingConfig, fit_all: bool
+) -> tuple[np.ndarray, tuple[str, ...], FittedClassifier | None]:
+    """Out-of-fold probabilities and, with `fit_all`, the model fitted on all examples: one
+    worker pool for all fits, so the final fit uses a core the folds leave idle."""
     classes = tuple(sorted(set(labels)))
     label_array = np.asarray(labels)
     folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
     splits = list(folds.split(np.zeros(len(labels)), label_array))
-    jobs = min(len(splits), os.cpu_count() or 1)
-    parts = Parallel(n_jobs=jobs)(
+    tasks = [
         delayed(_fold_probabilities)(features, label_array, train_idx, test_idx, config)
         for train_idx, test_idx in splits
-    )
+    ]
+    if fit_all:  # first: the longest task, started while the folds queue up
+        tasks.insert(0, delayed(fit_classifier)(features, list(labels), config))
+    jobs = min(len(tasks), os.cpu_count() or 1)
+    results = Parallel(n_jobs=jobs)(tasks)
+    fitted = results.pop(0) if fit_all else None
     probabilities = np.zeros((len(labels), len(classes)))
-    for (_, test_idx), (fold_classes, fold_probabilities) in zip(splits, parts, strict=True):
+    for (_, test_idx), (fold_classes, fold_probabilities) in zip(splits, results, strict=True):
         column = [classes.index(c) for c in fold_classes]
         probabilities[np.ix_(test_idx, column)] = fold_probabilities
-    return probabilities, classes
+    return probabilities, classes, fitted
 
 
 def _fold_probabilities(
@@ -137,6 +150,23 @@ def cross_validate(
 ) -> tuple[float, EvaluationReport]:
     """The threshold chosen on out-of-fold predictions and the report at that threshold."""
     probabilities, classes = out_of_fold_probabilities(features, labels, config)
+    return _threshold_and_report(probabilities, classes, labels)
+
+
+def cross_validate_and_fit(
+    features: Sequence[list[str]], labels: Sequence[str], config: TrainingConfig
+) -> tuple[float, EvaluationReport, FittedClassifier]:
+    """`cross_validate`, and the classifier fitted on all examples with the chosen
+    threshold, the fits sharing one worker pool."""
+    probabilities, classes, fitted = _cross_validated_fits(features, labels, config, fit_all=True)
+    assert fitted is not None
+    threshold, report = _threshold_and_report(probabilities, classes, labels)
+    return threshold, report, replace(fitted, model=replace(fitted.model, threshold=threshold))
+
+
+def _threshold_and_report(
+    probabilities: np.ndarray, classes: Sequence[str], labels: Sequence[str]
+) -> tuple[float, EvaluationReport]:
     threshold = choose_threshold(probabilities, classes, labels)
     return threshold, evaluate(labels, predictions_at(probabilities, classes, threshold))
 
@@ -224,11 +254,9 @@ def train_on(
     featurize = Featurizer()
     features = [featurize(text) for text in dataset.texts]
     labels = dataset.labels
-    progress(f"{config.folds}-fold cross-validation ...")
-    threshold, report = cross_validate(features, labels, config)
+    progress(f"{config.folds}-fold cross-validation and the final model ...")
+    threshold, report, fitted = cross_validate_and_fit(features, labels, config)
     progress(f"threshold {threshold:.2f}: cross-validated macro-F1 {report.macro_f1:.4f}")
-    progress("fitting the final model ...")
-    fitted = fit_classifier(features, labels, config, threshold)
     classifier = fitted.model
 
     def vectorize(text: str) -> Any:
