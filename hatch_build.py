@@ -1,4 +1,4 @@
-"""Hatch build hook: compiles csbot's optional C segmenter (src/csbot/intents/_segment.c).
+"""Hatch build hook: compiles csbot's optional C segmenter (src/csbot/intents/_native.c).
 
 The extension only makes tokenizing faster: its words are plain jieba's. Without a C
 compiler the build goes on without it and csbot uses jieba itself.
@@ -13,8 +13,8 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = "src/csbot/intents/_segment.c"
-MODULE = "csbot.intents._segment"
+SOURCE = "src/csbot/intents/_native.c"
+MODULE = "csbot.intents._native"
 
 
 def compile_segmenter(root: Path, build_dir: Path) -> Path:

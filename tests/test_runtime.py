@@ -8,6 +8,7 @@ import sys
 import sysconfig
 import threading
 from pathlib import Path
+from types import MappingProxyType
 
 import jieba
 import jieba.finalseg
@@ -16,7 +17,14 @@ import pytest
 
 from csbot import Bot
 from csbot.datadir import load_data
-from csbot.intents.features import Featurizer
+from csbot.intents.features import (
+    Analysis,
+    Featurizer,
+    count_features,
+    count_strings,
+    extract_features,
+    feature_strings,
+)
 from csbot.intents.text import USER_DICT, Tokenizer, normalize
 from csbot.intents.training import TrainingConfig, fit_classifier
 from csbot.resources import default_data_dir
@@ -89,7 +97,7 @@ def test_the_compiled_segmenter_is_built_where_there_is_a_compiler() -> None:
     # The install compiles it (hatch_build.py); without a compiler csbot falls back to jieba.
     compiler = sysconfig.get_config_var("CC")
     if compiler and shutil.which(compiler.split()[0]):
-        assert Tokenizer().compiled, "reinstall csbot (pip install -e .) to build _segment.c"
+        assert Tokenizer().compiled, "reinstall csbot (pip install -e .) to build _native.c"
     else:
         assert not Tokenizer().compiled
 
@@ -133,8 +141,37 @@ def test_compiled_tokens_follow_jiebas_forced_splits() -> None:
         jieba.finalseg.Force_Split_Words.discard(word)
 
 
+@pytest.mark.slow
+def test_compiled_feature_counts_equal_counting_the_feature_strings(bot: Bot) -> None:
+    vocabulary = dict(bot.model.classifier.vocabulary)
+    emotion = bot.model.emotion
+    assert emotion is not None and type(vocabulary) is dict
+    tokenizer = Tokenizer()
+    texts = list(load_data(default_data_dir()).dataset.texts) + _random_texts(1000, seed=3)
+    for text in texts:
+        normalized = normalize(text)
+        tokens = tokenizer.tokenize(normalized)
+        analysis = Analysis(normalized, tokens)
+        expected = count_strings(vocabulary, extract_features(normalized, tokens))
+        counts = analysis.counts(vocabulary)
+        assert list(counts.items()) == list(expected.items())  # the same order too
+        assert count_features(emotion.vocabulary, tokens, [text], bigrams=False) == count_strings(
+            emotion.vocabulary, feature_strings(tokens, [text], bigrams=False)
+        )
+
+
+def test_feature_counts_without_the_compiled_counter() -> None:
+    # A Mapping that is not a dict takes the Python path: both must agree.
+    vocabulary = {"w:快递": 0, "b:快递|到": 1, "c:快": 2, "c:递到": 3, "c:哪": 4}
+    tokens, chunks = ["快递", "到", "哪", "了"], ["快递到哪了", "快"]
+    fast = count_features(vocabulary, tokens, chunks)
+    slow = count_features(MappingProxyType(vocabulary), tokens, chunks)
+    assert list(fast.items()) == list(slow.items()) == [(0, 1), (1, 1), (2, 2), (4, 1), (3, 1)]
+    assert count_features(vocabulary, tokens, chunks, bigrams=False) == {0: 1, 2: 2, 4: 1, 3: 1}
+
+
 def test_the_compiled_segmenter_checks_its_arguments() -> None:
-    from csbot.intents._segment import Segmenter
+    from csbot.intents._native import Segmenter
 
     tables = ([0.0] * 4, [0.0] * 16, ({}, {}, {}, {}), set())
     with pytest.raises(TypeError):

@@ -15,7 +15,7 @@ from csbot.conversation_log import EventSink, RatingEvent, ReplyEvent
 from csbot.entities import extract_entities
 from csbot.errors import ModelVersionWarning
 from csbot.intents.classifier import SparseVector
-from csbot.intents.features import Featurizer
+from csbot.intents.features import Analysis, Featurizer
 from csbot.model import Model
 from csbot.persist import RETRAIN_HINT, load_model
 from csbot.privacy import mask_pii
@@ -76,7 +76,7 @@ class Bot:
         """The intent of a message, its confidence and the top-3 ranking."""
         _require_str(text, "text")
         classifier = self.model.classifier
-        return classifier.predict(classifier.vectorize(self.featurizer(text[:MAX_TEXT_CHARS])))
+        return classifier.predict(self._vector(self.featurizer.analyze(text[:MAX_TEXT_CHARS])))
 
     def classify_many(self, texts: Sequence[str]) -> list[Prediction]:
         """`classify` for a batch: one matrix product for all messages."""
@@ -85,7 +85,7 @@ class Bot:
         for i, text in enumerate(texts):
             _require_str(text, f"texts[{i}]")
         classifier = self.model.classifier
-        vectors = [classifier.vectorize(self.featurizer(t[:MAX_TEXT_CHARS])) for t in texts]
+        vectors = [self._vector(self.featurizer.analyze(t[:MAX_TEXT_CHARS])) for t in texts]
         if not vectors:
             return []
         return [classifier.decide(p) for p in classifier.probabilities_many(vectors)]
@@ -106,7 +106,7 @@ class Bot:
         model = self.model
         kb = model.knowledge_base
         analysis = self.featurizer.analyze(text)
-        vector = model.classifier.vectorize(analysis.features)
+        vector = self._vector(analysis)
         probabilities = model.classifier.probabilities(vector)
         prediction = model.classifier.decide(probabilities)
         state = (self.sessions.get(session_id) if session_id else None) or SessionState()
@@ -177,15 +177,17 @@ class Bot:
         self.sessions.put(session_id, replace(state, awaiting_rating=True))
         return render(kb.messages["ask_rating"], {}, kb.variables)
 
+    def _vector(self, analysis: Analysis) -> SparseVector:
+        classifier = self.model.classifier
+        return classifier.vectorize_counts(analysis.counts(classifier.vocabulary))
+
     def _matcher(self, vector: SparseVector, text: str) -> Matcher:
         """FAQ lookup for the policy: the message's own vector when it asks about `text`."""
         model = self.model
         threshold = model.knowledge_base.settings["faq_match_threshold"]
 
         def match(query: str, intent: str) -> FaqEntry | None:
-            query_vector = (
-                vector if query == text else model.classifier.vectorize(self.featurizer(query))
-            )
+            query_vector = vector if query == text else self._vector(self.featurizer.analyze(query))
             faq_id, score = model.faq_index.best_match(query_vector, intent)
             return model.knowledge_base.faq(faq_id) if faq_id and score >= threshold else None
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from csbot.intents.classifier import LinearModel
-from csbot.responses.emotion import emotion_features
+from csbot.responses.emotion import emotion_counts
 from csbot.responses.knowledge_base import KnowledgeBase, knowledge_base_from_dict
 from csbot.responses.matching import FaqIndex
 
@@ -56,5 +56,6 @@ class Model:
         """The emotion model's probability that the customer is upset (0 without one)."""
         if self.emotion is None:
             return 0.0
-        vector = self.emotion.vectorize(emotion_features(text, tokens))
+        emotion = self.emotion
+        vector = emotion.vectorize_counts(emotion_counts(emotion.vocabulary, text, tokens))
         return float(self.emotion.probabilities(vector)[0])

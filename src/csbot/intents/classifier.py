@@ -4,12 +4,13 @@ numpy alone. Training (scikit-learn) produces its arrays; answering never import
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from csbot.intents.features import count_strings
 from csbot.types import Prediction, ScoredIntent
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -41,14 +42,12 @@ class LinearModel:
         # for the few dozen features of one message.
         object.__setattr__(self, "_idf", self.idf.tolist())
 
-    def vectorize(self, features: Iterable[str]) -> SparseVector:
+    def vectorize(self, features: Sequence[str]) -> SparseVector:
         """The same vector sklearn's TfidfVectorizer(sublinear_tf=True) gives."""
-        vocabulary = self.vocabulary
-        counts: dict[int, int] = {}
-        for feature in features:
-            index = vocabulary.get(feature)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
+        return self.vectorize_counts(count_strings(self.vocabulary, features))
+
+    def vectorize_counts(self, counts: Mapping[int, int]) -> SparseVector:
+        """`vectorize` from feature counts by id (see `csbot.intents.features`)."""
         idf: list[float] = self._idf  # type: ignore[attr-defined]
         values = [(1.0 + math.log(n)) * idf[i] if n > 1 else idf[i] for i, n in counts.items()]
         norm = math.sqrt(math.fsum(v * v for v in values))

@@ -2,31 +2,78 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 from csbot.intents.text import Tokenizer, normalize
 
+try:  # built from _native.c when a C compiler was there at install time
+    from csbot.intents._native import count_features as _count_features_native
+
+    HAVE_NATIVE_COUNTS = True
+except ImportError:  # pragma: no cover - the Python loop below counts the same
+    HAVE_NATIVE_COUNTS = False
+
 CHAR_NGRAMS = (1, 2, 3)
 
 
-def extract_features(normalized: str, tokens: Sequence[str]) -> list[str]:
-    """Word unigrams (`w:`), word bigrams (`b:`) and character 1-3-grams (`c:`) taken
-    within each space-separated chunk, so typos still share most character n-grams."""
+def feature_strings(
+    tokens: Sequence[str], chunks: Sequence[str], *, bigrams: bool = True
+) -> list[str]:
+    """Word unigrams (`w:`), word bigrams (`b:`, unless `bigrams` is false) and character
+    1-3-grams (`c:`) taken within each chunk, in that order."""
     features = [f"w:{t}" for t in tokens]
-    features.extend(f"b:{a}|{b}" for a, b in pairwise(tokens))
-    for chunk in normalized.split(" "):
+    if bigrams:
+        features.extend(f"b:{a}|{b}" for a, b in pairwise(tokens))
+    for chunk in chunks:
         for n in CHAR_NGRAMS:
             features.extend(f"c:{chunk[i : i + n]}" for i in range(len(chunk) - n + 1))
     return features
+
+
+def count_strings(vocabulary: Mapping[str, int], features: Sequence[str]) -> dict[int, int]:
+    """How often each feature in `vocabulary` occurs, by id, in order of first occurrence."""
+    counts: dict[int, int] = {}
+    for feature in features:
+        index = vocabulary.get(feature)
+        if index is not None:
+            counts[index] = counts.get(index, 0) + 1
+    return counts
+
+
+def count_features(
+    vocabulary: Mapping[str, int],
+    tokens: Sequence[str],
+    chunks: Sequence[str],
+    *,
+    bigrams: bool = True,
+) -> dict[int, int]:
+    """`count_strings` of `feature_strings(tokens, chunks)`, without building the strings
+    in Python when the compiled counter is there (the same counts in the same order)."""
+    if HAVE_NATIVE_COUNTS and type(vocabulary) is dict:
+        return _count_features_native(vocabulary, list(tokens), list(chunks), CHAR_NGRAMS, bigrams)
+    return count_strings(vocabulary, feature_strings(tokens, chunks, bigrams=bigrams))
+
+
+def extract_features(normalized: str, tokens: Sequence[str]) -> list[str]:
+    """The classifier's features: words, bigrams and character n-grams taken within each
+    space-separated chunk, so typos still share most character n-grams."""
+    return feature_strings(tokens, normalized.split(" "))
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
     normalized: str
     tokens: list[str]
-    features: list[str]
+
+    @property
+    def features(self) -> list[str]:
+        return extract_features(self.normalized, self.tokens)
+
+    def counts(self, vocabulary: Mapping[str, int]) -> dict[int, int]:
+        """`count_strings(vocabulary, self.features)`, computed directly."""
+        return count_features(vocabulary, self.tokens, self.normalized.split(" "))
 
 
 class Featurizer:
@@ -39,7 +86,6 @@ class Featurizer:
         return self.analyze(text).features
 
     def analyze(self, text: str) -> Analysis:
-        """The normalized text, its words and its features, from one tokenization."""
+        """The normalized text and its words, from one tokenization."""
         normalized = normalize(text)
-        tokens = self.tokenizer.tokenize(normalized)
-        return Analysis(normalized, tokens, extract_features(normalized, tokens))
+        return Analysis(normalized, self.tokenizer.tokenize(normalized))

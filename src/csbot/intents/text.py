@@ -19,8 +19,8 @@ import jieba
 import jieba.finalseg
 import opencc
 
-try:  # built from _segment.c when a C compiler was there at install time
-    from csbot.intents._segment import Segmenter
+try:  # built from _native.c when a C compiler was there at install time
+    from csbot.intents._native import Segmenter
 
     HAVE_SEGMENTER = True
 except ImportError:  # pragma: no cover - then jieba itself cuts, to the same words
@@ -119,7 +119,7 @@ class Tokenizer:
     cut, the groups of its characters are loaded. jieba only ever looks up fragments that
     start at a character of the text, so its tokens are exactly those of plain jieba.
 
-    The cutting itself is done by `csbot.intents._segment`, a C port of jieba's algorithm
+    The cutting itself is done by `csbot.intents._native`, a C port of jieba's algorithm
     over jieba's own dictionary and HMM tables, when it was compiled at install time
     (`compiled=False`, or no compiler: jieba's Python code, the same words, about ten
     times slower).

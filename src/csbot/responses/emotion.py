@@ -8,8 +8,9 @@ would with a person."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from csbot.intents.features import count_features, feature_strings
 from csbot.intents.text import fold
 
 # (pattern, weight): a weight is how sure one cue alone makes us that the customer is upset.
@@ -70,14 +71,21 @@ NEGATIVE, NEUTRAL = "negative", "neutral"
 _RUNS = re.compile(r"(.)\1{3,}")
 
 
+def _light(text: str) -> str:
+    return _RUNS.sub(r"\1\1\1", fold(text))
+
+
 def emotion_features(text: str, tokens: Sequence[str]) -> list[str]:
     """Features of the emotion model: character 1-3-grams of the text as typed (width and
     case folded, but runs of ！？ kept, up to three) and the message's jieba words."""
-    light = _RUNS.sub(r"\1\1\1", fold(text))
-    features = [f"w:{t}" for t in tokens]
-    for n in (1, 2, 3):
-        features.extend(f"c:{light[i : i + n]}" for i in range(len(light) - n + 1))
-    return features
+    return feature_strings(tokens, [_light(text)], bigrams=False)
+
+
+def emotion_counts(
+    vocabulary: Mapping[str, int], text: str, tokens: Sequence[str]
+) -> dict[int, int]:
+    """`count_strings(vocabulary, emotion_features(text, tokens))`, computed directly."""
+    return count_features(vocabulary, tokens, [_light(text)], bigrams=False)
 
 
 def lexicon_score(text: str) -> float:

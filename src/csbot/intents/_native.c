@@ -7,8 +7,11 @@
  * csbot's tokenizer does. Everything runs with the GIL held: the dictionaries are shared
  * with Python code that fills them lazily.
  *
- * Module: csbot.intents._segment, type Segmenter(freq, total, start, trans, emit, force_split)
+ * Module: csbot.intents._native, type Segmenter(freq, total, start, trans, emit, force_split)
  * with one method, cut(text) -> list[str]. tests/test_runtime.py checks the identity.
+ *
+ * The module also counts a message's features (count_features), the other per-message loop
+ * of csbot's classifier: see csbot.intents.features.feature_strings for what it counts.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -293,6 +296,98 @@ fail:
     return NULL;
 }
 
+/* ---- feature counting ------------------------------------------------------------ */
+
+static PyObject *PREFIX_WORD, *PREFIX_BIGRAM, *PREFIX_CHAR, *BIGRAM_JOIN;
+
+/* counts[vocabulary[key]] += 1 when key is in the vocabulary; steals `key`. */
+static int count_key(PyObject *vocabulary, PyObject *counts, PyObject *key) {
+    if (key == NULL) return -1;
+    PyObject *id = PyDict_GetItemWithError(vocabulary, key);
+    Py_DECREF(key);
+    if (id == NULL) return PyErr_Occurred() ? -1 : 0;
+    PyObject *old = PyDict_GetItemWithError(counts, id);
+    if (old == NULL && PyErr_Occurred()) return -1;
+    long n = old == NULL ? 0 : PyLong_AsLong(old);
+    if (n == -1 && PyErr_Occurred()) return -1;
+    PyObject *count = PyLong_FromLong(n + 1);
+    if (count == NULL) return -1;
+    int rc = PyDict_SetItem(counts, id, count);
+    Py_DECREF(count);
+    return rc;
+}
+
+static PyObject *concat3(PyObject *a, PyObject *b, PyObject *c) {
+    PyObject *ab = PyUnicode_Concat(a, b);
+    if (ab == NULL || c == NULL) return ab;
+    PyObject *abc = PyUnicode_Concat(ab, c);
+    Py_DECREF(ab);
+    return abc;
+}
+
+static PyObject *count_features(PyObject *module, PyObject *args) {
+    PyObject *vocabulary, *tokens, *chunks, *sizes;
+    int bigrams;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!p:count_features", &PyDict_Type, &vocabulary,
+                          &PyList_Type, &tokens, &PyList_Type, &chunks, &PyTuple_Type, &sizes,
+                          &bigrams))
+        return NULL;
+    Py_ssize_t n_tokens = PyList_GET_SIZE(tokens);
+    for (Py_ssize_t i = 0; i < n_tokens; i++)
+        if (!PyUnicode_Check(PyList_GET_ITEM(tokens, i))) {
+            PyErr_SetString(PyExc_TypeError, "tokens must be a list of str");
+            return NULL;
+        }
+    PyObject *counts = PyDict_New();
+    if (counts == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n_tokens; i++) {
+        PyObject *key = PyUnicode_Concat(PREFIX_WORD, PyList_GET_ITEM(tokens, i));
+        if (count_key(vocabulary, counts, key) < 0) goto fail;
+    }
+    if (bigrams) {
+        for (Py_ssize_t i = 0; i + 1 < n_tokens; i++) {
+            PyObject *left = concat3(PREFIX_BIGRAM, PyList_GET_ITEM(tokens, i), BIGRAM_JOIN);
+            PyObject *key = left == NULL ? NULL : PyUnicode_Concat(left, PyList_GET_ITEM(tokens, i + 1));
+            Py_XDECREF(left);
+            if (count_key(vocabulary, counts, key) < 0) goto fail;
+        }
+    }
+    for (Py_ssize_t c = 0; c < PyList_GET_SIZE(chunks); c++) {
+        PyObject *chunk = PyList_GET_ITEM(chunks, c);
+        if (!PyUnicode_Check(chunk)) {
+            PyErr_SetString(PyExc_TypeError, "chunks must be a list of str");
+            goto fail;
+        }
+        Py_ssize_t length = PyUnicode_GET_LENGTH(chunk);
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(sizes); k++) {
+            Py_ssize_t n = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, k));
+            if (n == -1 && PyErr_Occurred()) goto fail;
+            if (n < 1) {
+                PyErr_SetString(PyExc_ValueError, "n-gram sizes must be positive");
+                goto fail;
+            }
+            for (Py_ssize_t i = 0; i + n <= length; i++) {
+                PyObject *gram = PyUnicode_Substring(chunk, i, i + n);
+                PyObject *key = gram == NULL ? NULL : PyUnicode_Concat(PREFIX_CHAR, gram);
+                Py_XDECREF(gram);
+                if (count_key(vocabulary, counts, key) < 0) goto fail;
+            }
+        }
+    }
+    return counts;
+fail:
+    Py_DECREF(counts);
+    return NULL;
+}
+
+static PyMethodDef module_methods[] = {
+    {"count_features", count_features, METH_VARARGS,
+     "count_features(vocabulary, tokens, chunks, sizes, bigrams) -> dict[int, int]: how often\n"
+     "each feature of csbot's feature_strings(tokens, chunks, sizes, bigrams) that is in\n"
+     "vocabulary occurs, keyed by its id, in order of first occurrence."},
+    {NULL, NULL, 0, NULL},
+};
+
 static int read_doubles(PyObject *seq, double *out, Py_ssize_t n, const char *name) {
     PyObject *fast = PySequence_Fast(seq, name);
     if (fast == NULL) return -1;
@@ -378,11 +473,18 @@ static PyType_Slot Segmenter_slots[] = {
 };
 
 static PyType_Spec Segmenter_spec = {
-    "csbot.intents._segment.Segmenter", sizeof(Segmenter), 0, Py_TPFLAGS_DEFAULT,
+    "csbot.intents._native.Segmenter", sizeof(Segmenter), 0, Py_TPFLAGS_DEFAULT,
     Segmenter_slots,
 };
 
 static int module_exec(PyObject *module) {
+    if (PREFIX_WORD == NULL) {
+        PREFIX_WORD = PyUnicode_InternFromString("w:");
+        PREFIX_BIGRAM = PyUnicode_InternFromString("b:");
+        PREFIX_CHAR = PyUnicode_InternFromString("c:");
+        BIGRAM_JOIN = PyUnicode_InternFromString("|");
+        if (!PREFIX_WORD || !PREFIX_BIGRAM || !PREFIX_CHAR || !BIGRAM_JOIN) return -1;
+    }
     PyObject *type = PyType_FromSpec(&Segmenter_spec);
     if (type == NULL) return -1;
     if (PyModule_AddObject(module, "Segmenter", type) < 0) {
@@ -395,8 +497,9 @@ static int module_exec(PyObject *module) {
 static PyModuleDef_Slot module_slots[] = {{Py_mod_exec, module_exec}, {0, NULL}};
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "_segment", "A compiled port of jieba's default cut.", 0, NULL,
-    module_slots,
+    PyModuleDef_HEAD_INIT, "_native",
+    "csbot's per-message loops in C: jieba's default cut and feature counting.", 0,
+    module_methods, module_slots,
 };
 
-PyMODINIT_FUNC PyInit__segment(void) { return PyModuleDef_Init(&module_def); }
+PyMODINIT_FUNC PyInit__native(void) { return PyModuleDef_Init(&module_def); }

@@ -11,3 +11,11 @@ class Segmenter:
         force_split: set[str],
     ) -> None: ...
     def cut(self, text: str) -> list[str]: ...
+
+def count_features(
+    vocabulary: dict[str, int],
+    tokens: list[str],
+    chunks: list[str],
+    sizes: tuple[int, ...],
+    bigrams: bool,
+) -> dict[int, int]: ...
