@@ -29,7 +29,7 @@ def test_without_a_session_every_message_stands_alone(fresh: Bot) -> None:
 
 
 def test_an_ambiguous_message_is_clarified_and_resolved_by_number(fresh: Bot) -> None:
-    ask = fresh.reply("等我通知再发 什么时候到", session_id="c")
+    ask = fresh.reply("换个收货地址 几天能到", session_id="c")
     assert "1" in ask.text and "2" in ask.text and ask.faq_id is None
     assert "修改或取消订单" in ask.text and "物流配送" in ask.text
     answer = fresh.reply("1", session_id="c")
@@ -37,7 +37,7 @@ def test_an_ambiguous_message_is_clarified_and_resolved_by_number(fresh: Bot) ->
 
 
 def test_a_clarification_that_fails_hands_off(fresh: Bot) -> None:
-    fresh.reply("等我通知再发 什么时候到", session_id="f")
+    fresh.reply("换个收货地址 几天能到", session_id="f")
     reply = fresh.reply("嗯", session_id="f")
     assert reply.handoff is not None and reply.handoff.reason == "clarification_failed"
 

@@ -14,8 +14,8 @@ from tests.conftest import TINY_DATA
 from tests.test_chat_page import CHROMIUM, FLAGS, SCREENSHOT_DIR
 
 # Questions about pickup codes, which the tiny model has never seen. Features must occur in
-# three utterances (min_df), so three labelled examples teach the new word.
-MISUNDERSTOOD = ["驿站的取件码在哪看", "取件码过期了怎么办", "取件码发我一下"]
+# four utterances (min_df), so four labelled examples teach the new word.
+MISUNDERSTOOD = ["驿站的取件码在哪看", "取件码过期了怎么办", "取件码是多少", "请问取件码在哪里"]
 
 
 @pytest.mark.slow
@@ -36,7 +36,7 @@ def test_chat_log_report_review_retrain_gives_a_better_reply(
     page = tmp_path / "report.html"
     assert main(["report", "--db", str(db), "--since", "1d", "--html", str(page)]) == 0
     printed = capsys.readouterr().out
-    assert "5 messages" in printed and "least sure of" in printed and "驿站" in printed
+    assert "6 messages" in printed and "least sure of" in printed and "驿站" in printed
     assert "answered by the bot   5.00 (1)" in printed
     _look_at(page)
 
@@ -47,7 +47,7 @@ def test_chat_log_report_review_retrain_gives_a_better_reply(
         lines = ["shipping" + line if text in line else line for line in lines]
     queue.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert main(["review", "import", str(queue), "--data", str(data)]) == 0
-    assert "shipping +3" in capsys.readouterr().out
+    assert "shipping +4" in capsys.readouterr().out
 
     assert main(["train", "--data", str(data), "--out", str(model), "--min-examples", "5"]) == 0
     retrained = Bot.load(model)

@@ -36,7 +36,7 @@ class TrainingConfig:
     """Hyper-parameters; the defaults are what the bundled model uses."""
 
     regularization: float = 30.0  # LogisticRegression's C
-    min_df: int = 3  # a feature must occur in this many utterances (drops one-off typos)
+    min_df: int = 4  # a feature must occur in this many utterances (drops one-off typos)
     folds: int = 5
     seed: int = 0
     max_iter: int = 3000

@@ -69,23 +69,30 @@ HISTORY_WEIGHT = 0.15  # each earlier irritated turn in the session
 IRRITATED = 0.2  # a score from which a turn counts as irritated for later turns
 NEGATIVE, NEUTRAL = "negative", "neutral"
 _RUNS = re.compile(r"(.)\1{3,}")
+# One question mark asks a question; only doubled ones (?? ?! ...) carry impatience.
+_LONE_QUESTION_MARK = re.compile(r"(?<![?!])\?(?![?!])")
 
 
 def _light(text: str) -> str:
-    return _RUNS.sub(r"\1\1\1", fold(text))
+    return _LONE_QUESTION_MARK.sub(" ", _RUNS.sub(r"\1\1\1", fold(text)))
+
+
+def _words(tokens: Sequence[str]) -> list[str]:
+    return [t for t in tokens if t != "?"]  # question marks count in the characters only
 
 
 def emotion_features(text: str, tokens: Sequence[str]) -> list[str]:
     """Features of the emotion model: character 1-3-grams of the text as typed (width and
-    case folded, but runs of ！？ kept, up to three) and the message's jieba words."""
-    return feature_strings(tokens, [_light(text)], bigrams=False)
+    case folded, runs of ！？ kept up to three, a lone question mark dropped) and the
+    message's jieba words."""
+    return feature_strings(_words(tokens), [_light(text)], bigrams=False)
 
 
 def emotion_counts(
     vocabulary: Mapping[str, int], text: str, tokens: Sequence[str]
 ) -> dict[int, int]:
     """`count_strings(vocabulary, emotion_features(text, tokens))`, computed directly."""
-    return count_features(vocabulary, tokens, [_light(text)], bigrams=False)
+    return count_features(vocabulary, _words(tokens), [_light(text)], bigrams=False)
 
 
 def lexicon_score(text: str) -> float:
