@@ -347,6 +347,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small and fast (CI)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--no-scaling", action="store_true", help="only the side-by-side table and its ratios"
+    )
     args = parser.parse_args()
     args.repeat = 1 if args.quick else 3
     args.cold_runs = 2 if args.quick else 5
@@ -377,6 +380,8 @@ def main() -> None:
         print(f"  RSS after loading     {classify_row.rss_mb / sk.rss_mb:6.3f}  [<= 0.5]")
         print(f"  model on disk         {classify_row.size_mb:6.2f} MB  [<= 5 MB]")
         print(f"  macro-F1 - best baseline {classify_row.macro_f1 - best_f1:+.4f}  [>= -0.005]")
+        if args.no_scaling:
+            return
         print("\nhow cost grows (csbot, full training incl. cross-validation):")
         grow = scaling(data, train, test, args, workdir)
         print(

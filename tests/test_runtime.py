@@ -158,6 +158,16 @@ def test_compiled_feature_counts_equal_counting_the_feature_strings(bot: Bot) ->
         assert count_features(emotion.vocabulary, tokens, [text], bigrams=False) == count_strings(
             emotion.vocabulary, feature_strings(tokens, [text], bigrams=False)
         )
+        # and the compiled TF-IDF weights equal the Python ones (a non-dict takes that path)
+        fast = bot.model.classifier.vectorize_counts(counts)
+        slow = bot.model.classifier.vectorize_counts(MappingProxyType(counts))
+        assert fast.ids.tolist() == slow.ids.tolist()
+        np.testing.assert_allclose(fast.values, slow.values, rtol=1e-13, atol=0)
+        # the compiled softmax equals numpy's (the batch path computes it with numpy)
+        single = bot.model.classifier.probabilities(fast)
+        np.testing.assert_allclose(
+            single, bot.model.classifier.probabilities_many([fast])[0], rtol=0, atol=1e-13
+        )
 
 
 def test_feature_counts_without_the_compiled_counter() -> None:
@@ -168,6 +178,43 @@ def test_feature_counts_without_the_compiled_counter() -> None:
     slow = count_features(MappingProxyType(vocabulary), tokens, chunks)
     assert list(fast.items()) == list(slow.items()) == [(0, 1), (1, 1), (2, 2), (4, 1), (3, 1)]
     assert count_features(vocabulary, tokens, chunks, bigrams=False) == {0: 1, 2: 2, 4: 1, 3: 1}
+
+
+def test_the_compiled_tfidf_checks_its_arguments() -> None:
+    from csbot.intents._native import tfidf
+
+    idf = np.array([1.0, 2.0, 3.0])
+    ids, values = tfidf({2: 1, 0: 3}, idf)
+    assert np.frombuffer(ids, dtype=np.intp).tolist() == [2, 0]
+    expected = np.array([3.0, 1.0 + np.log(3.0)])
+    np.testing.assert_allclose(np.frombuffer(values), expected / np.linalg.norm(expected))
+    assert tfidf({}, idf) == (b"", b"")
+    with pytest.raises(ValueError, match="feature ids"):
+        tfidf({3: 1}, idf)
+    with pytest.raises(ValueError, match="positive"):
+        tfidf({0: 0}, idf)
+    with pytest.raises(TypeError, match="float64"):
+        tfidf({0: 1}, idf.astype(np.float32))
+    with pytest.raises(TypeError):
+        tfidf({0: 1}, [1.0])
+
+
+def test_the_compiled_softmax_checks_its_arguments() -> None:
+    from csbot.intents._native import softmax
+
+    weights, intercept = np.array([[1.0, 0.0], [0.0, 2.0]]), np.array([0.5, 0.0])
+    ids, values = np.array([1], dtype=np.intp), np.array([1.0])
+    scores = np.array([0.5, 2.0])
+    expected = np.exp(scores - 2.0) / np.exp(scores - 2.0).sum()
+    np.testing.assert_allclose(np.frombuffer(softmax(weights, intercept, ids, values)), expected)
+    with pytest.raises(ValueError, match="out of range"):
+        softmax(weights, intercept, np.array([2], dtype=np.intp), values)
+    with pytest.raises(TypeError, match="intp"):
+        softmax(weights, intercept, np.array([1], dtype=np.int32), values)
+    with pytest.raises(TypeError, match="2-d"):
+        softmax(intercept, intercept, ids, values)
+    with pytest.raises(ValueError, match="per class"):
+        softmax(weights, np.array([0.0]), ids, values)
 
 
 def test_the_compiled_segmenter_checks_its_arguments() -> None:

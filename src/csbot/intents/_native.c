@@ -16,6 +16,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <string.h>
 
 #define MIN_FLOAT (-3.14e100)
 
@@ -380,11 +381,139 @@ fail:
     return NULL;
 }
 
+/* tfidf(counts, idf) -> (ids, values) as bytes of Py_ssize_t and double: sklearn's
+ * sublinear TF-IDF, l2-normalized (LinearModel.vectorize_counts in Python). */
+static PyObject *tfidf(PyObject *module, PyObject *args) {
+    PyObject *counts, *idf_object;
+    if (!PyArg_ParseTuple(args, "O!O:tfidf", &PyDict_Type, &counts, &idf_object)) return NULL;
+    Py_buffer idf;
+    if (PyObject_GetBuffer(idf_object, &idf, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    PyObject *ids = NULL, *values = NULL, *result = NULL;
+    if (idf.itemsize != sizeof(double) || idf.format == NULL || strcmp(idf.format, "d") != 0) {
+        PyErr_SetString(PyExc_TypeError, "idf must be a contiguous float64 buffer");
+        goto done;
+    }
+    Py_ssize_t n_features = idf.len / (Py_ssize_t)sizeof(double);
+    Py_ssize_t n = PyDict_GET_SIZE(counts);
+    ids = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(Py_ssize_t));
+    values = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(double));
+    if (ids == NULL || values == NULL) goto done;
+    Py_ssize_t *id_out = (Py_ssize_t *)PyBytes_AS_STRING(ids);
+    double *value_out = (double *)PyBytes_AS_STRING(values);
+    const double *weights = (const double *)idf.buf;
+    Py_ssize_t position = 0, k = 0;
+    PyObject *key, *count;
+    double squares = 0.0;
+    while (PyDict_Next(counts, &position, &key, &count)) {
+        Py_ssize_t i = PyLong_AsSsize_t(key);
+        long c = PyLong_AsLong(count);
+        if ((i == -1 || c == -1) && PyErr_Occurred()) goto done;
+        if (i < 0 || i >= n_features || c < 1) {
+            PyErr_SetString(PyExc_ValueError, "counts must map feature ids to positive counts");
+            goto done;
+        }
+        double v = c > 1 ? (1.0 + log((double)c)) * weights[i] : weights[i];
+        id_out[k] = i;
+        value_out[k] = v;
+        squares += v * v;
+        k++;
+    }
+    double norm = sqrt(squares);
+    if (norm > 0)
+        for (Py_ssize_t j = 0; j < k; j++) value_out[j] /= norm;
+    result = PyTuple_Pack(2, ids, values);
+done:
+    Py_XDECREF(ids);
+    Py_XDECREF(values);
+    PyBuffer_Release(&idf);
+    return result;
+}
+
+static int float64_buffer(PyObject *object, Py_buffer *view, int ndim, const char *name) {
+    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    if (view->itemsize != sizeof(double) || strcmp(view->format, "d") != 0 || view->ndim != ndim) {
+        PyErr_Format(PyExc_TypeError, "%s must be a contiguous %d-d float64 array", name, ndim);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* softmax(weights, intercept, ids, values) -> bytes of float64 class probabilities: the
+ * softmax of intercept + values @ weights[ids] (LinearModel.probabilities in Python). */
+static PyObject *softmax(PyObject *module, PyObject *args) {
+    PyObject *weights_object, *intercept_object, *ids_object, *values_object;
+    if (!PyArg_ParseTuple(args, "OOOO:softmax", &weights_object, &intercept_object, &ids_object,
+                          &values_object))
+        return NULL;
+    Py_buffer weights, intercept, ids, values;
+    if (float64_buffer(weights_object, &weights, 2, "weights") < 0) return NULL;
+    if (float64_buffer(intercept_object, &intercept, 1, "intercept") < 0) {
+        PyBuffer_Release(&weights);
+        return NULL;
+    }
+    if (float64_buffer(values_object, &values, 1, "values") < 0) {
+        PyBuffer_Release(&weights);
+        PyBuffer_Release(&intercept);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if (PyObject_GetBuffer(ids_object, &ids, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) goto release;
+    Py_ssize_t n_features = weights.shape[0], n_classes = weights.shape[1];
+    Py_ssize_t n = values.shape[0];
+    const char *f = ids.format;
+    if (ids.itemsize != sizeof(Py_ssize_t) || ids.ndim != 1 || ids.shape[0] != n ||
+        !(strcmp(f, "n") == 0 || strcmp(f, "l") == 0 || strcmp(f, "q") == 0)) {
+        PyErr_SetString(PyExc_TypeError, "ids must be a contiguous intp array as long as values");
+        goto release_ids;
+    }
+    if (intercept.shape[0] != n_classes || n_classes < 1) {
+        PyErr_SetString(PyExc_ValueError, "intercept must have one value per class");
+        goto release_ids;
+    }
+    result = PyBytes_FromStringAndSize(NULL, n_classes * (Py_ssize_t)sizeof(double));
+    if (result == NULL) goto release_ids;
+    double *out = (double *)PyBytes_AS_STRING(result);
+    const double *w = weights.buf, *v = values.buf, *b = intercept.buf;
+    const Py_ssize_t *id = ids.buf;
+    for (Py_ssize_t c = 0; c < n_classes; c++) out[c] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (id[k] < 0 || id[k] >= n_features) {
+            PyErr_SetString(PyExc_ValueError, "a feature id is out of range");
+            Py_CLEAR(result);
+            goto release_ids;
+        }
+        const double *row = w + id[k] * n_classes;
+        for (Py_ssize_t c = 0; c < n_classes; c++) out[c] += v[k] * row[c];
+    }
+    double top = out[0] + b[0];
+    for (Py_ssize_t c = 0; c < n_classes; c++) {
+        out[c] += b[c];
+        if (out[c] > top) top = out[c];
+    }
+    double total = 0.0;
+    for (Py_ssize_t c = 0; c < n_classes; c++) total += (out[c] = exp(out[c] - top));
+    for (Py_ssize_t c = 0; c < n_classes; c++) out[c] /= total;
+release_ids:
+    PyBuffer_Release(&ids);
+release:
+    PyBuffer_Release(&weights);
+    PyBuffer_Release(&intercept);
+    PyBuffer_Release(&values);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"count_features", count_features, METH_VARARGS,
      "count_features(vocabulary, tokens, chunks, sizes, bigrams) -> dict[int, int]: how often\n"
      "each feature of csbot's feature_strings(tokens, chunks, sizes, bigrams) that is in\n"
      "vocabulary occurs, keyed by its id, in order of first occurrence."},
+    {"tfidf", tfidf, METH_VARARGS,
+     "tfidf(counts, idf) -> (ids, values): the l2-normalized sublinear TF-IDF weights of\n"
+     "feature counts, as bytes of Py_ssize_t ids and float64 values."},
+    {"softmax", softmax, METH_VARARGS,
+     "softmax(weights, intercept, ids, values) -> bytes: float64 class probabilities, the\n"
+     "softmax of intercept + values @ weights[ids]."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from csbot.intents.compiled import native
 from csbot.intents.features import count_strings
 from csbot.types import Prediction, ScoredIntent
 
@@ -41,6 +42,9 @@ class LinearModel:
         # Plain-Python copy of idf: indexing a list is several times faster than an array
         # for the few dozen features of one message.
         object.__setattr__(self, "_idf", self.idf.tolist())
+        for name in ("idf", "weights", "intercept"):  # what the compiled helpers read
+            array = np.ascontiguousarray(getattr(self, name), dtype=np.float64)
+            object.__setattr__(self, name, array)
 
     def vectorize(self, features: Sequence[str]) -> SparseVector:
         """The same vector sklearn's TfidfVectorizer(sublinear_tf=True) gives."""
@@ -48,6 +52,11 @@ class LinearModel:
 
     def vectorize_counts(self, counts: Mapping[int, int]) -> SparseVector:
         """`vectorize` from feature counts by id (see `csbot.intents.features`)."""
+        if native is not None and type(counts) is dict:
+            ids, values = native.tfidf(counts, self.idf)
+            return SparseVector(
+                np.frombuffer(ids, dtype=np.intp), np.frombuffer(values, dtype=np.float64)
+            )
         idf: list[float] = self._idf  # type: ignore[attr-defined]
         values = [(1.0 + math.log(n)) * idf[i] if n > 1 else idf[i] for i, n in counts.items()]
         norm = math.sqrt(math.fsum(v * v for v in values))
@@ -60,6 +69,9 @@ class LinearModel:
 
     def probabilities(self, vector: SparseVector) -> np.ndarray:
         """Class probabilities (softmax of the linear scores), in `classes` order."""
+        if native is not None:
+            packed = native.softmax(self.weights, self.intercept, vector.ids, vector.values)
+            return np.frombuffer(packed, dtype=np.float64)
         scores = vector.values @ self.weights[vector.ids] + self.intercept
         scores -= scores.max()
         exp = np.exp(scores)

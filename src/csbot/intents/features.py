@@ -6,14 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from csbot.intents.compiled import native
 from csbot.intents.text import Tokenizer, normalize
-
-try:  # built from _native.c when a C compiler was there at install time
-    from csbot.intents._native import count_features as _count_features_native
-
-    HAVE_NATIVE_COUNTS = True
-except ImportError:  # pragma: no cover - the Python loop below counts the same
-    HAVE_NATIVE_COUNTS = False
 
 CHAR_NGRAMS = (1, 2, 3)
 
@@ -51,8 +45,11 @@ def count_features(
 ) -> dict[int, int]:
     """`count_strings` of `feature_strings(tokens, chunks)`, without building the strings
     in Python when the compiled counter is there (the same counts in the same order)."""
-    if HAVE_NATIVE_COUNTS and type(vocabulary) is dict:
-        return _count_features_native(vocabulary, list(tokens), list(chunks), CHAR_NGRAMS, bigrams)
+    if native is not None and type(vocabulary) is dict:
+        counts: dict[int, int] = native.count_features(
+            vocabulary, list(tokens), list(chunks), CHAR_NGRAMS, bigrams
+        )
+        return counts
     return count_strings(vocabulary, feature_strings(tokens, chunks, bigrams=bigrams))
 
 

@@ -14,17 +14,13 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jieba
 import jieba.finalseg
 import opencc
 
-try:  # built from _native.c when a C compiler was there at install time
-    from csbot.intents._native import Segmenter
-
-    HAVE_SEGMENTER = True
-except ImportError:  # pragma: no cover - then jieba itself cuts, to the same words
-    HAVE_SEGMENTER = False
+from csbot.intents.compiled import native
 
 USER_DICT = Path(__file__).with_name("userdict.txt")
 
@@ -130,7 +126,7 @@ class Tokenizer:
     ) -> None:
         self.user_dict = user_dict
         self.cache_dir = cache_dir
-        self.compiled = compiled and HAVE_SEGMENTER
+        self.compiled = compiled and native is not None
         self._jieba: jieba.Tokenizer | None = None
         self._cut: Callable[[str], list[str]] = self._cut_with_jieba
         self._cache: _DictionaryCache | None = None
@@ -196,12 +192,13 @@ class Tokenizer:
             return None
 
 
-def _segmenter(tokenizer: jieba.Tokenizer) -> Segmenter:
+def _segmenter(tokenizer: jieba.Tokenizer) -> Any:
     """The compiled cut over `tokenizer`'s dictionary (shared, so lazily loaded groups
     reach it) and jieba's HMM tables, states in the order B, E, M, S."""
+    assert native is not None
     hmm = jieba.finalseg
     states = "BEMS"
-    return Segmenter(
+    return native.Segmenter(
         tokenizer.FREQ,
         tokenizer.total,
         [hmm.start_P[s] for s in states],
