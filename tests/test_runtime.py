@@ -19,8 +19,8 @@ from csbot import Bot
 from csbot.datadir import load_data
 from csbot.intents.features import (
     Analysis,
+    FeatureCounter,
     Featurizer,
-    count_features,
     count_strings,
     extract_features,
     feature_strings,
@@ -143,41 +143,66 @@ def test_compiled_tokens_follow_jiebas_forced_splits() -> None:
 
 @pytest.mark.slow
 def test_compiled_feature_counts_equal_counting_the_feature_strings(bot: Bot) -> None:
-    vocabulary = dict(bot.model.classifier.vocabulary)
-    emotion = bot.model.emotion
-    assert emotion is not None and type(vocabulary) is dict
+    classifier, emotion = bot.model.classifier, bot.model.emotion
+    assert emotion is not None
+    python_counter = FeatureCounter(MappingProxyType(classifier.vocabulary))  # not a dict
     tokenizer = Tokenizer()
     texts = list(load_data(default_data_dir()).dataset.texts) + _random_texts(1000, seed=3)
     for text in texts:
         normalized = normalize(text)
         tokens = tokenizer.tokenize(normalized)
         analysis = Analysis(normalized, tokens)
-        expected = count_strings(vocabulary, extract_features(normalized, tokens))
-        counts = analysis.counts(vocabulary)
+        expected = count_strings(classifier.vocabulary, extract_features(normalized, tokens))
+        counts = analysis.counts(classifier.counter)
         assert list(counts.items()) == list(expected.items())  # the same order too
-        assert count_features(emotion.vocabulary, tokens, [text], bigrams=False) == count_strings(
+        assert list(analysis.counts(python_counter).items()) == list(expected.items())
+        assert emotion.counter.count(tokens, [text], bigrams=False) == count_strings(
             emotion.vocabulary, feature_strings(tokens, [text], bigrams=False)
         )
         # and the compiled TF-IDF weights equal the Python ones (a non-dict takes that path)
-        fast = bot.model.classifier.vectorize_counts(counts)
-        slow = bot.model.classifier.vectorize_counts(MappingProxyType(counts))
+        fast = classifier.vectorize_counts(counts)
+        slow = classifier.vectorize_counts(MappingProxyType(counts))
         assert fast.ids.tolist() == slow.ids.tolist()
         np.testing.assert_allclose(fast.values, slow.values, rtol=1e-13, atol=0)
         # the compiled softmax equals numpy's (the batch path computes it with numpy)
-        single = bot.model.classifier.probabilities(fast)
+        single = classifier.probabilities(fast)
         np.testing.assert_allclose(
-            single, bot.model.classifier.probabilities_many([fast])[0], rtol=0, atol=1e-13
+            single, classifier.probabilities_many([fast])[0], rtol=0, atol=1e-13
         )
 
 
-def test_feature_counts_without_the_compiled_counter() -> None:
-    # A Mapping that is not a dict takes the Python path: both must agree.
-    vocabulary = {"w:快递": 0, "b:快递|到": 1, "c:快": 2, "c:递到": 3, "c:哪": 4}
-    tokens, chunks = ["快递", "到", "哪", "了"], ["快递到哪了", "快"]
-    fast = count_features(vocabulary, tokens, chunks)
-    slow = count_features(MappingProxyType(vocabulary), tokens, chunks)
-    assert list(fast.items()) == list(slow.items()) == [(0, 1), (1, 1), (2, 2), (4, 1), (3, 1)]
-    assert count_features(vocabulary, tokens, chunks, bigrams=False) == {0: 1, 2: 2, 4: 1, 3: 1}
+def test_feature_counts_with_and_without_the_compiled_index() -> None:
+    vocabulary = {"w:快递": 0, "b:快递|到": 1, "c:快": 2, "c:递到": 3, "c:哪": 4, "c:😭": 5}
+    tokens, chunks = ["快递", "到", "哪", "了", "😭"], ["快递到哪了😭", "快"]
+    fast = FeatureCounter(vocabulary).count(tokens, chunks)
+    slow = FeatureCounter(MappingProxyType(vocabulary)).count(tokens, chunks)
+    assert list(fast.items()) == list(slow.items())
+    assert list(fast.items()) == [(0, 1), (1, 1), (2, 2), (4, 1), (5, 1), (3, 1)]
+    assert FeatureCounter(vocabulary).count(tokens, chunks, bigrams=False) == {
+        0: 1,
+        2: 2,
+        4: 1,
+        5: 1,
+        3: 1,
+    }
+    assert FeatureCounter({}).count(tokens, chunks) == {}
+    assert FeatureCounter(vocabulary).count([], []) == {}
+
+
+def test_the_compiled_feature_index_checks_its_arguments() -> None:
+    from csbot.intents._native import FeatureIndex
+
+    with pytest.raises(TypeError, match="str"):
+        FeatureIndex({1: 2})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="negative"):
+        FeatureIndex({"w:a": -1})
+    index = FeatureIndex({"w:" + "长" * 5000: 0, "c:长": 1})
+    assert index.size() == 2
+    assert index.count(["长" * 5000], ["长长"], (1,), True) == {0: 1, 1: 2}
+    with pytest.raises(TypeError, match="tokens"):
+        index.count([b"x"], [], (1,), True)  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="positive"):
+        index.count([], ["a"], (0,), True)
 
 
 def test_the_compiled_tfidf_checks_its_arguments() -> None:

@@ -179,7 +179,7 @@ class Bot:
 
     def _vector(self, analysis: Analysis) -> SparseVector:
         classifier = self.model.classifier
-        return classifier.vectorize_counts(analysis.counts(classifier.vocabulary))
+        return classifier.vectorize_counts(analysis.counts(classifier.counter))
 
     def _matcher(self, vector: SparseVector, text: str) -> Matcher:
         """FAQ lookup for the policy: the message's own vector when it asks about `text`."""

@@ -57,5 +57,5 @@ class Model:
         if self.emotion is None:
             return 0.0
         emotion = self.emotion
-        vector = emotion.vectorize_counts(emotion_counts(emotion.vocabulary, text, tokens))
+        vector = emotion.vectorize_counts(emotion_counts(emotion.counter, text, tokens))
         return float(self.emotion.probabilities(vector)[0])

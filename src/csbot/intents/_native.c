@@ -10,12 +10,14 @@
  * Module: csbot.intents._native, type Segmenter(freq, total, start, trans, emit, force_split)
  * with one method, cut(text) -> list[str]. tests/test_runtime.py checks the identity.
  *
- * The module also counts a message's features (count_features), the other per-message loop
- * of csbot's classifier: see csbot.intents.features.feature_strings for what it counts.
+ * The module also counts a message's features (FeatureIndex.count; see
+ * csbot.intents.features.feature_strings for what it counts) and does the classifier's
+ * arithmetic (tfidf, softmax): the other per-message loops of csbot.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define MIN_FLOAT (-3.14e100)
@@ -299,79 +301,195 @@ fail:
 
 /* ---- feature counting ------------------------------------------------------------ */
 
-static PyObject *PREFIX_WORD, *PREFIX_BIGRAM, *PREFIX_CHAR, *BIGRAM_JOIN;
+/* A vocabulary (feature string -> id) as an open-addressing table over the features' code
+ * points, so that a message's features are looked up without creating their strings. */
+typedef struct {
+    uint64_t hash;
+    Py_ssize_t id; /* -1: empty slot */
+    Py_ssize_t offset, length; /* the key's code points in `keys` */
+} Slot;
 
-/* counts[vocabulary[key]] += 1 when key is in the vocabulary; steals `key`. */
-static int count_key(PyObject *vocabulary, PyObject *counts, PyObject *key) {
+typedef struct {
+    PyObject_HEAD
+    Slot *slots;
+    size_t mask;
+    Py_UCS4 *keys;
+    Py_ssize_t size;
+    Py_UCS4 *scratch; /* the key being looked up */
+    Py_ssize_t scratch_capacity;
+} FeatureIndex;
+
+static uint64_t hash_code_points(const Py_UCS4 *key, Py_ssize_t length) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (Py_ssize_t i = 0; i < length; i++) {
+        h ^= (uint64_t)key[i];
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+static Py_ssize_t find(const FeatureIndex *self, const Py_UCS4 *key, Py_ssize_t length) {
+    uint64_t h = hash_code_points(key, length);
+    for (size_t i = (size_t)h & self->mask;; i = (i + 1) & self->mask) {
+        const Slot *slot = &self->slots[i];
+        if (slot->id < 0) return -1;
+        if (slot->hash == h && slot->length == length &&
+            memcmp(self->keys + slot->offset, key, (size_t)length * sizeof(Py_UCS4)) == 0)
+            return slot->id;
+    }
+}
+
+static int FeatureIndex_init(FeatureIndex *self, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"vocabulary", NULL};
+    PyObject *vocabulary;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!:FeatureIndex", names, &PyDict_Type,
+                                     &vocabulary))
+        return -1;
+    if (self->slots != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "FeatureIndex is already built");
+        return -1;
+    }
+    Py_ssize_t n = PyDict_GET_SIZE(vocabulary), total = 0, position = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(vocabulary, &position, &key, &value)) {
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "vocabulary keys must be str");
+            return -1;
+        }
+        total += PyUnicode_GET_LENGTH(key);
+    }
+    size_t capacity = 16;
+    while (capacity < (size_t)n * 2 + 1) capacity <<= 1;
+    self->slots = PyMem_Malloc(capacity * sizeof(Slot));
+    self->keys = PyMem_Malloc((size_t)(total + 1) * sizeof(Py_UCS4));
+    if (self->slots == NULL || self->keys == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->mask = capacity - 1;
+    for (size_t i = 0; i < capacity; i++) self->slots[i].id = -1;
+    Py_ssize_t offset = 0;
+    position = 0;
+    while (PyDict_Next(vocabulary, &position, &key, &value)) {
+        Py_ssize_t id = PyLong_AsSsize_t(value), length = PyUnicode_GET_LENGTH(key);
+        if (id == -1 && PyErr_Occurred()) return -1;
+        if (id < 0) {
+            PyErr_SetString(PyExc_ValueError, "vocabulary ids must not be negative");
+            return -1;
+        }
+        if (PyUnicode_AsUCS4(key, self->keys + offset, total + 1 - offset, 0) == NULL) return -1;
+        uint64_t h = hash_code_points(self->keys + offset, length);
+        size_t i = (size_t)h & self->mask;
+        while (self->slots[i].id >= 0) i = (i + 1) & self->mask; /* dict keys are distinct */
+        self->slots[i] = (Slot){h, id, offset, length};
+        offset += length;
+    }
+    self->size = n;
+    return 0;
+}
+
+/* The scratch key: prefix + text[a:b] (+ "|" + second[0:len] for bigrams). */
+static int scratch_reserve(FeatureIndex *self, Py_ssize_t length) {
+    if (length <= self->scratch_capacity) return 0;
+    Py_UCS4 *bigger = PyMem_Realloc(self->scratch, (size_t)length * sizeof(Py_UCS4));
+    if (bigger == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->scratch = bigger;
+    self->scratch_capacity = length;
+    return 0;
+}
+
+static Py_ssize_t put_text(Py_UCS4 *out, PyObject *text, Py_ssize_t a, Py_ssize_t b) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = a; i < b; i++) out[i - a] = PyUnicode_READ(kind, data, i);
+    return b - a;
+}
+
+static int add_count(PyObject *counts, Py_ssize_t id) {
+    if (id < 0) return 0;
+    PyObject *key = PyLong_FromSsize_t(id);
     if (key == NULL) return -1;
-    PyObject *id = PyDict_GetItemWithError(vocabulary, key);
-    Py_DECREF(key);
-    if (id == NULL) return PyErr_Occurred() ? -1 : 0;
-    PyObject *old = PyDict_GetItemWithError(counts, id);
-    if (old == NULL && PyErr_Occurred()) return -1;
-    long n = old == NULL ? 0 : PyLong_AsLong(old);
-    if (n == -1 && PyErr_Occurred()) return -1;
+    PyObject *old = PyDict_GetItemWithError(counts, key);
+    long n = 0;
+    if (old != NULL) n = PyLong_AsLong(old);
+    if ((old == NULL || n == -1) && PyErr_Occurred()) {
+        Py_DECREF(key);
+        return -1;
+    }
     PyObject *count = PyLong_FromLong(n + 1);
-    if (count == NULL) return -1;
-    int rc = PyDict_SetItem(counts, id, count);
-    Py_DECREF(count);
+    int rc = count == NULL ? -1 : PyDict_SetItem(counts, key, count);
+    Py_XDECREF(count);
+    Py_DECREF(key);
     return rc;
 }
 
-static PyObject *concat3(PyObject *a, PyObject *b, PyObject *c) {
-    PyObject *ab = PyUnicode_Concat(a, b);
-    if (ab == NULL || c == NULL) return ab;
-    PyObject *abc = PyUnicode_Concat(ab, c);
-    Py_DECREF(ab);
-    return abc;
-}
-
-static PyObject *count_features(PyObject *module, PyObject *args) {
-    PyObject *vocabulary, *tokens, *chunks, *sizes;
+static PyObject *FeatureIndex_count(FeatureIndex *self, PyObject *args) {
+    PyObject *tokens, *chunks, *sizes;
     int bigrams;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!p:count_features", &PyDict_Type, &vocabulary,
-                          &PyList_Type, &tokens, &PyList_Type, &chunks, &PyTuple_Type, &sizes,
-                          &bigrams))
+    if (!PyArg_ParseTuple(args, "O!O!O!p:count", &PyList_Type, &tokens, &PyList_Type, &chunks,
+                          &PyTuple_Type, &sizes, &bigrams))
         return NULL;
-    Py_ssize_t n_tokens = PyList_GET_SIZE(tokens);
-    for (Py_ssize_t i = 0; i < n_tokens; i++)
-        if (!PyUnicode_Check(PyList_GET_ITEM(tokens, i))) {
+    if (self->slots == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "FeatureIndex was not initialized");
+        return NULL;
+    }
+    Py_ssize_t n_tokens = PyList_GET_SIZE(tokens), longest = 0;
+    for (Py_ssize_t i = 0; i < n_tokens; i++) {
+        PyObject *token = PyList_GET_ITEM(tokens, i);
+        if (!PyUnicode_Check(token)) {
             PyErr_SetString(PyExc_TypeError, "tokens must be a list of str");
             return NULL;
         }
+        if (PyUnicode_GET_LENGTH(token) > longest) longest = PyUnicode_GET_LENGTH(token);
+    }
+    Py_ssize_t largest_n = 0;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(sizes); k++) {
+        Py_ssize_t n = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, k));
+        if (n == -1 && PyErr_Occurred()) return NULL;
+        if (n < 1) {
+            PyErr_SetString(PyExc_ValueError, "n-gram sizes must be positive");
+            return NULL;
+        }
+        if (n > largest_n) largest_n = n;
+    }
+    for (Py_ssize_t c = 0; c < PyList_GET_SIZE(chunks); c++)
+        if (!PyUnicode_Check(PyList_GET_ITEM(chunks, c))) {
+            PyErr_SetString(PyExc_TypeError, "chunks must be a list of str");
+            return NULL;
+        }
+    if (scratch_reserve(self, 3 + 2 * longest + largest_n) < 0) return NULL;
     PyObject *counts = PyDict_New();
     if (counts == NULL) return NULL;
-    for (Py_ssize_t i = 0; i < n_tokens; i++) {
-        PyObject *key = PyUnicode_Concat(PREFIX_WORD, PyList_GET_ITEM(tokens, i));
-        if (count_key(vocabulary, counts, key) < 0) goto fail;
+    Py_UCS4 *key = self->scratch;
+    for (Py_ssize_t i = 0; i < n_tokens; i++) { /* w:word */
+        PyObject *token = PyList_GET_ITEM(tokens, i);
+        key[0] = 'w';
+        key[1] = ':';
+        Py_ssize_t length = 2 + put_text(key + 2, token, 0, PyUnicode_GET_LENGTH(token));
+        if (add_count(counts, find(self, key, length)) < 0) goto fail;
     }
-    if (bigrams) {
-        for (Py_ssize_t i = 0; i + 1 < n_tokens; i++) {
-            PyObject *left = concat3(PREFIX_BIGRAM, PyList_GET_ITEM(tokens, i), BIGRAM_JOIN);
-            PyObject *key = left == NULL ? NULL : PyUnicode_Concat(left, PyList_GET_ITEM(tokens, i + 1));
-            Py_XDECREF(left);
-            if (count_key(vocabulary, counts, key) < 0) goto fail;
-        }
+    for (Py_ssize_t i = 0; bigrams && i + 1 < n_tokens; i++) { /* b:left|right */
+        PyObject *left = PyList_GET_ITEM(tokens, i), *right = PyList_GET_ITEM(tokens, i + 1);
+        key[0] = 'b';
+        key[1] = ':';
+        Py_ssize_t length = 2 + put_text(key + 2, left, 0, PyUnicode_GET_LENGTH(left));
+        key[length++] = '|';
+        length += put_text(key + length, right, 0, PyUnicode_GET_LENGTH(right));
+        if (add_count(counts, find(self, key, length)) < 0) goto fail;
     }
-    for (Py_ssize_t c = 0; c < PyList_GET_SIZE(chunks); c++) {
+    for (Py_ssize_t c = 0; c < PyList_GET_SIZE(chunks); c++) { /* c:n-gram */
         PyObject *chunk = PyList_GET_ITEM(chunks, c);
-        if (!PyUnicode_Check(chunk)) {
-            PyErr_SetString(PyExc_TypeError, "chunks must be a list of str");
-            goto fail;
-        }
         Py_ssize_t length = PyUnicode_GET_LENGTH(chunk);
         for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(sizes); k++) {
             Py_ssize_t n = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, k));
-            if (n == -1 && PyErr_Occurred()) goto fail;
-            if (n < 1) {
-                PyErr_SetString(PyExc_ValueError, "n-gram sizes must be positive");
-                goto fail;
-            }
             for (Py_ssize_t i = 0; i + n <= length; i++) {
-                PyObject *gram = PyUnicode_Substring(chunk, i, i + n);
-                PyObject *key = gram == NULL ? NULL : PyUnicode_Concat(PREFIX_CHAR, gram);
-                Py_XDECREF(gram);
-                if (count_key(vocabulary, counts, key) < 0) goto fail;
+                key[0] = 'c';
+                key[1] = ':';
+                put_text(key + 2, chunk, i, i + n);
+                if (add_count(counts, find(self, key, 2 + n)) < 0) goto fail;
             }
         }
     }
@@ -380,6 +498,46 @@ fail:
     Py_DECREF(counts);
     return NULL;
 }
+
+static PyObject *FeatureIndex_len(FeatureIndex *self, PyObject *unused) {
+    return PyLong_FromSsize_t(self->size);
+}
+
+static void FeatureIndex_dealloc(FeatureIndex *self) {
+    PyTypeObject *type = Py_TYPE(self);
+    PyMem_Free(self->slots);
+    PyMem_Free(self->keys);
+    PyMem_Free(self->scratch);
+    type->tp_free((PyObject *)self);
+    Py_DECREF(type);
+}
+
+static PyObject *FeatureIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    return type->tp_alloc(type, 0); /* zeroed; __init__ builds the table */
+}
+
+static PyMethodDef FeatureIndex_methods[] = {
+    {"count", (PyCFunction)FeatureIndex_count, METH_VARARGS,
+     "count(tokens, chunks, sizes, bigrams) -> dict[int, int]: how often each feature of\n"
+     "csbot's feature_strings(tokens, chunks, sizes, bigrams) that is in the vocabulary\n"
+     "occurs, keyed by its id, in order of first occurrence."},
+    {"size", (PyCFunction)FeatureIndex_len, METH_NOARGS, "size() -> number of features"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot FeatureIndex_slots[] = {
+    {Py_tp_doc, "A vocabulary (feature string -> id) for counting a message's features."},
+    {Py_tp_new, FeatureIndex_new},
+    {Py_tp_init, FeatureIndex_init},
+    {Py_tp_dealloc, FeatureIndex_dealloc},
+    {Py_tp_methods, FeatureIndex_methods},
+    {0, NULL},
+};
+
+static PyType_Spec FeatureIndex_spec = {
+    "csbot.intents._native.FeatureIndex", sizeof(FeatureIndex), 0, Py_TPFLAGS_DEFAULT,
+    FeatureIndex_slots,
+};
 
 /* tfidf(counts, idf) -> (ids, values) as bytes of Py_ssize_t and double: sklearn's
  * sublinear TF-IDF, l2-normalized (LinearModel.vectorize_counts in Python). */
@@ -504,10 +662,6 @@ release:
 }
 
 static PyMethodDef module_methods[] = {
-    {"count_features", count_features, METH_VARARGS,
-     "count_features(vocabulary, tokens, chunks, sizes, bigrams) -> dict[int, int]: how often\n"
-     "each feature of csbot's feature_strings(tokens, chunks, sizes, bigrams) that is in\n"
-     "vocabulary occurs, keyed by its id, in order of first occurrence."},
     {"tfidf", tfidf, METH_VARARGS,
      "tfidf(counts, idf) -> (ids, values): the l2-normalized sublinear TF-IDF weights of\n"
      "feature counts, as bytes of Py_ssize_t ids and float64 values."},
@@ -607,18 +761,15 @@ static PyType_Spec Segmenter_spec = {
 };
 
 static int module_exec(PyObject *module) {
-    if (PREFIX_WORD == NULL) {
-        PREFIX_WORD = PyUnicode_InternFromString("w:");
-        PREFIX_BIGRAM = PyUnicode_InternFromString("b:");
-        PREFIX_CHAR = PyUnicode_InternFromString("c:");
-        BIGRAM_JOIN = PyUnicode_InternFromString("|");
-        if (!PREFIX_WORD || !PREFIX_BIGRAM || !PREFIX_CHAR || !BIGRAM_JOIN) return -1;
-    }
-    PyObject *type = PyType_FromSpec(&Segmenter_spec);
-    if (type == NULL) return -1;
-    if (PyModule_AddObject(module, "Segmenter", type) < 0) {
-        Py_DECREF(type);
-        return -1;
+    PyType_Spec *specs[] = {&Segmenter_spec, &FeatureIndex_spec};
+    const char *names[] = {"Segmenter", "FeatureIndex"};
+    for (int i = 0; i < 2; i++) {
+        PyObject *type = PyType_FromSpec(specs[i]);
+        if (type == NULL) return -1;
+        if (PyModule_AddObject(module, names[i], type) < 0) {
+            Py_DECREF(type);
+            return -1;
+        }
     }
     return 0;
 }

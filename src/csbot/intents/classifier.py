@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from csbot.intents.compiled import native
-from csbot.intents.features import count_strings
+from csbot.intents.features import FeatureCounter, count_strings
 from csbot.types import Prediction, ScoredIntent
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -37,14 +37,22 @@ class LinearModel:
     weights: np.ndarray  # (n_features, n_classes)
     intercept: np.ndarray  # (n_classes,)
     threshold: float
+    counter: FeatureCounter = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Plain-Python copy of idf: indexing a list is several times faster than an array
         # for the few dozen features of one message.
         object.__setattr__(self, "_idf", self.idf.tolist())
+        object.__setattr__(self, "counter", FeatureCounter(self.vocabulary))
         for name in ("idf", "weights", "intercept"):  # what the compiled helpers read
             array = np.ascontiguousarray(getattr(self, name), dtype=np.float64)
             object.__setattr__(self, name, array)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (e.g. from training's worker processes) as its fields; the counter and
+        # the copies are rebuilt on arrival.
+        fields = (self.classes, self.vocabulary, self.idf, self.weights, self.intercept)
+        return (type(self), (*fields, self.threshold))
 
     def vectorize(self, features: Sequence[str]) -> SparseVector:
         """The same vector sklearn's TfidfVectorizer(sublinear_tf=True) gives."""

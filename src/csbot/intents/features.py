@@ -36,21 +36,27 @@ def count_strings(vocabulary: Mapping[str, int], features: Sequence[str]) -> dic
     return counts
 
 
-def count_features(
-    vocabulary: Mapping[str, int],
-    tokens: Sequence[str],
-    chunks: Sequence[str],
-    *,
-    bigrams: bool = True,
-) -> dict[int, int]:
-    """`count_strings` of `feature_strings(tokens, chunks)`, without building the strings
-    in Python when the compiled counter is there (the same counts in the same order)."""
-    if native is not None and type(vocabulary) is dict:
-        counts: dict[int, int] = native.count_features(
-            vocabulary, list(tokens), list(chunks), CHAR_NGRAMS, bigrams
-        )
-        return counts
-    return count_strings(vocabulary, feature_strings(tokens, chunks, bigrams=bigrams))
+class FeatureCounter:
+    """Counts messages' features in one vocabulary (feature string -> id): what
+    `count_strings(vocabulary, feature_strings(...))` gives, in the same order, computed
+    with a compiled index of the vocabulary when one can be built (no strings created)."""
+
+    __slots__ = ("_index", "vocabulary")
+
+    def __init__(self, vocabulary: Mapping[str, int]) -> None:
+        self.vocabulary = vocabulary
+        compiled = native is not None and type(vocabulary) is dict
+        self._index = native.FeatureIndex(vocabulary) if compiled else None  # type: ignore[union-attr]
+
+    def count(
+        self, tokens: Sequence[str], chunks: Sequence[str], *, bigrams: bool = True
+    ) -> dict[int, int]:
+        if self._index is not None:
+            counts: dict[int, int] = self._index.count(
+                list(tokens), list(chunks), CHAR_NGRAMS, bigrams
+            )
+            return counts
+        return count_strings(self.vocabulary, feature_strings(tokens, chunks, bigrams=bigrams))
 
 
 def extract_features(normalized: str, tokens: Sequence[str]) -> list[str]:
@@ -68,9 +74,9 @@ class Analysis:
     def features(self) -> list[str]:
         return extract_features(self.normalized, self.tokens)
 
-    def counts(self, vocabulary: Mapping[str, int]) -> dict[int, int]:
-        """`count_strings(vocabulary, self.features)`, computed directly."""
-        return count_features(vocabulary, self.tokens, self.normalized.split(" "))
+    def counts(self, counter: FeatureCounter) -> dict[int, int]:
+        """`count_strings(counter.vocabulary, self.features)`, computed directly."""
+        return counter.count(self.tokens, self.normalized.split(" "))
 
 
 class Featurizer:

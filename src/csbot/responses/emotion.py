@@ -8,9 +8,9 @@ would with a person."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from csbot.intents.features import count_features, feature_strings
+from csbot.intents.features import FeatureCounter, feature_strings
 from csbot.intents.text import fold
 
 # (pattern, weight): a weight is how sure one cue alone makes us that the customer is upset.
@@ -88,11 +88,9 @@ def emotion_features(text: str, tokens: Sequence[str]) -> list[str]:
     return feature_strings(_words(tokens), [_light(text)], bigrams=False)
 
 
-def emotion_counts(
-    vocabulary: Mapping[str, int], text: str, tokens: Sequence[str]
-) -> dict[int, int]:
-    """`count_strings(vocabulary, emotion_features(text, tokens))`, computed directly."""
-    return count_features(vocabulary, _words(tokens), [_light(text)], bigrams=False)
+def emotion_counts(counter: FeatureCounter, text: str, tokens: Sequence[str]) -> dict[int, int]:
+    """`count_strings(counter.vocabulary, emotion_features(text, tokens))`, computed directly."""
+    return counter.count(_words(tokens), [_light(text)], bigrams=False)
 
 
 def lexicon_score(text: str) -> float:
