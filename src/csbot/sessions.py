@@ -43,6 +43,11 @@ class PendingClarification:
     attempts: int = 1
 
 
+def append_turn(turns: tuple[Turn, ...], turn: Turn) -> tuple[Turn, ...]:
+    """`turns` with `turn` added, the oldest dropped beyond MAX_TURNS."""
+    return (*turns, turn)[-MAX_TURNS:]
+
+
 @dataclass(frozen=True, slots=True)
 class SessionState:
     """What the bot remembers of one conversation. Immutable: each turn makes a new one."""
@@ -56,7 +61,7 @@ class SessionState:
     awaiting_rating: bool = False  # the bot asked for a 1-5 rating of the conversation
 
     def with_turn(self, turn: Turn) -> SessionState:
-        return replace(self, turns=(*self.turns, turn)[-MAX_TURNS:])
+        return replace(self, turns=append_turn(self.turns, turn))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -661,10 +661,97 @@ release:
     return result;
 }
 
+static int int64_buffer(PyObject *object, Py_buffer *view, Py_ssize_t itemsize, const char *name) {
+    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    const char *f = view->format;
+    int integer = strcmp(f, "n") == 0 || strcmp(f, "l") == 0 || strcmp(f, "q") == 0;
+    if (view->itemsize != itemsize || view->ndim != 1 || !integer) {
+        PyErr_Format(PyExc_TypeError, "%s must be a contiguous 1-d array of %zd-byte ints", name,
+                     itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static Py_ssize_t lower_bound(const int64_t *keys, Py_ssize_t n, int64_t key) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (keys[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* best_row(keys, weights, n_rows, start, end, ids, values) -> (row - start, score) or None:
+ * FaqIndex.best_match's cosine scores over rows [start, end) of the index, whose sorted keys
+ * are feature * n_rows + row; the first row with the highest score, None when no feature of
+ * the message occurs in those rows. */
+static PyObject *best_row(PyObject *module, PyObject *args) {
+    PyObject *keys_object, *weights_object, *ids_object, *values_object;
+    Py_ssize_t n_rows, start, end;
+    if (!PyArg_ParseTuple(args, "OOnnnOO:best_row", &keys_object, &weights_object, &n_rows,
+                          &start, &end, &ids_object, &values_object))
+        return NULL;
+    if (n_rows < 1 || start < 0 || end < start || end > n_rows) {
+        PyErr_SetString(PyExc_ValueError, "rows must satisfy 0 <= start <= end <= n_rows");
+        return NULL;
+    }
+    Py_buffer keys, weights, ids, values;
+    if (int64_buffer(keys_object, &keys, 8, "keys") < 0) return NULL;
+    PyObject *result = NULL;
+    double *scores = NULL;
+    if (float64_buffer(weights_object, &weights, 1, "weights") < 0) goto release_keys;
+    if (int64_buffer(ids_object, &ids, sizeof(Py_ssize_t), "ids") < 0) goto release_weights;
+    if (float64_buffer(values_object, &values, 1, "values") < 0) goto release_ids;
+    if (weights.shape[0] != keys.shape[0] || values.shape[0] != ids.shape[0]) {
+        PyErr_SetString(PyExc_ValueError, "keys/weights and ids/values must match in length");
+        goto release;
+    }
+    scores = PyMem_Calloc((size_t)(end - start) + 1, sizeof(double));
+    if (scores == NULL) {
+        PyErr_NoMemory();
+        goto release;
+    }
+    const int64_t *key = keys.buf;
+    const double *weight = weights.buf, *value = values.buf;
+    const Py_ssize_t *id = ids.buf;
+    Py_ssize_t n_keys = keys.shape[0], hits = 0;
+    for (Py_ssize_t k = 0; k < ids.shape[0]; k++) {
+        int64_t base = (int64_t)id[k] * n_rows;
+        Py_ssize_t lo = lower_bound(key, n_keys, base + start);
+        Py_ssize_t hi = lower_bound(key, n_keys, base + end);
+        for (Py_ssize_t p = lo; p < hi; p++) scores[key[p] % n_rows - start] += weight[p] * value[k];
+        hits += hi - lo;
+    }
+    if (hits == 0) {
+        result = Py_NewRef(Py_None);
+        goto release;
+    }
+    Py_ssize_t best = 0;
+    for (Py_ssize_t r = 1; r < end - start; r++)
+        if (scores[r] > scores[best]) best = r;
+    result = Py_BuildValue("(nd)", best, scores[best]);
+release:
+    PyMem_Free(scores);
+    PyBuffer_Release(&values);
+release_ids:
+    PyBuffer_Release(&ids);
+release_weights:
+    PyBuffer_Release(&weights);
+release_keys:
+    PyBuffer_Release(&keys);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"tfidf", tfidf, METH_VARARGS,
      "tfidf(counts, idf) -> (ids, values): the l2-normalized sublinear TF-IDF weights of\n"
      "feature counts, as bytes of Py_ssize_t ids and float64 values."},
+    {"best_row", best_row, METH_VARARGS,
+     "best_row(keys, weights, n_rows, start, end, ids, values) -> (row - start, score) or\n"
+     "None: the FAQ index row most similar to a message (FaqIndex.best_match)."},
     {"softmax", softmax, METH_VARARGS,
      "softmax(weights, intercept, ids, values) -> bytes: float64 class probabilities, the\n"
      "softmax of intercept + values @ weights[ids]."},

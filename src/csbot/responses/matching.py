@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from csbot.intents.classifier import SparseVector
+from csbot.intents.compiled import native
 from csbot.responses.knowledge_base import KnowledgeBase
 
 
@@ -53,6 +54,11 @@ class FaqIndex:
         if start == end or len(vector.ids) == 0:
             return None, 0.0
         n_rows = max(len(self.faq_ids), 1)
+        if native is not None:
+            found = native.best_row(
+                self.keys, self.weights, n_rows, start, end, vector.ids, vector.values
+            )
+            return (None, 0.0) if found is None else (self.faq_ids[start + found[0]], found[1])
         base = vector.ids.astype(np.int64) * n_rows
         first = np.searchsorted(self.keys, base + start)
         lengths = np.searchsorted(self.keys, base + end) - first
@@ -79,8 +85,8 @@ class FaqIndex:
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> FaqIndex:
         intent_rows = {str(k): (int(v[0]), int(v[1])) for k, v in state["intent_rows"].items()}
-        keys = np.asarray(state["keys"], dtype=np.int64)
-        weights = np.asarray(state["weights"], dtype=np.float64)
+        keys = np.ascontiguousarray(state["keys"], dtype=np.int64)
+        weights = np.ascontiguousarray(state["weights"], dtype=np.float64)
         if keys.shape != weights.shape or (len(keys) > 1 and bool(np.any(np.diff(keys) < 0))):
             raise ValueError("FAQ index keys and weights do not match")
         return cls(tuple(state["faq_ids"]), intent_rows, keys, weights)

@@ -13,7 +13,7 @@ from csbot.entities import Entity
 from csbot.intents.classifier import OUT_OF_SCOPE
 from csbot.responses.emotion import IRRITATED
 from csbot.responses.knowledge_base import FaqEntry, KnowledgeBase, UrgentRule
-from csbot.sessions import PendingClarification, PendingSlot, SessionState, Turn
+from csbot.sessions import PendingClarification, PendingSlot, SessionState, Turn, append_turn
 from csbot.types import HandoffReason, Prediction, Priority
 
 # Intents that are not a customer's business question: never offered as clarification options.
@@ -100,16 +100,17 @@ def decide(
     entities: dict[str, str] = {**state.entities, **{e.kind: e.value for e in message.entities}}
     turn = Turn(message.masked, prediction.intent, prediction.confidence, message.emotion)
     pending_slot, pending_clarification = state.pending_slot, state.pending_clarification
+    awaiting_rating = state.awaiting_rating
     state = replace(
-        state.with_turn(turn),
+        state,
+        turns=append_turn(state.turns, turn),
         entities=entities,
         negative_turns=state.negative_turns + int(message.emotion >= IRRITATED),
         pending_slot=None,
         pending_clarification=None,
+        awaiting_rating=False,
     )
     key = message.normalized
-    awaiting_rating = state.awaiting_rating
-    state = replace(state, awaiting_rating=False)
 
     if awaiting_rating:
         rating = parse_rating(message.normalized)
