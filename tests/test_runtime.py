@@ -164,11 +164,11 @@ def test_compiled_feature_counts_equal_counting_the_feature_strings(bot: Bot) ->
         slow = classifier.vectorize_counts(MappingProxyType(counts))
         assert fast.ids.tolist() == slow.ids.tolist()
         np.testing.assert_allclose(fast.values, slow.values, rtol=1e-13, atol=0)
-        # the compiled softmax equals numpy's (the batch path computes it with numpy)
+        # the compiled softmax equals numpy's
+        scores = fast.values @ classifier.weights[fast.ids] + classifier.intercept
+        expected_probabilities = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
         single = classifier.probabilities(fast)
-        np.testing.assert_allclose(
-            single, classifier.probabilities_many([fast])[0], rtol=0, atol=1e-13
-        )
+        np.testing.assert_allclose(single, expected_probabilities, rtol=0, atol=1e-13)
 
 
 def test_feature_counts_with_and_without_the_compiled_index() -> None:
@@ -225,21 +225,26 @@ def test_the_compiled_tfidf_checks_its_arguments() -> None:
 
 
 def test_the_compiled_softmax_checks_its_arguments() -> None:
-    from csbot.intents._native import softmax
+    from csbot.intents._native import softmax_rows
 
     weights, intercept = np.array([[1.0, 0.0], [0.0, 2.0]]), np.array([0.5, 0.0])
     ids, values = np.array([1], dtype=np.intp), np.array([1.0])
     scores = np.array([0.5, 2.0])
     expected = np.exp(scores - 2.0) / np.exp(scores - 2.0).sum()
-    np.testing.assert_allclose(np.frombuffer(softmax(weights, intercept, ids, values)), expected)
+    rows = np.frombuffer(softmax_rows(weights, intercept, [ids, ids[:0]], [values, values[:0]]))
+    np.testing.assert_allclose(rows[:2], expected)
+    np.testing.assert_allclose(rows[2:], np.exp([0.0, -0.5]) / np.exp([0.0, -0.5]).sum())
+    assert softmax_rows(weights, intercept, [], []) == b""
     with pytest.raises(ValueError, match="out of range"):
-        softmax(weights, intercept, np.array([2], dtype=np.intp), values)
+        softmax_rows(weights, intercept, [np.array([2], dtype=np.intp)], [values])
     with pytest.raises(TypeError, match="intp"):
-        softmax(weights, intercept, np.array([1], dtype=np.int32), values)
+        softmax_rows(weights, intercept, [np.array([1], dtype=np.int32)], [values])
     with pytest.raises(TypeError, match="2-d"):
-        softmax(intercept, intercept, ids, values)
+        softmax_rows(intercept, intercept, [ids], [values])
     with pytest.raises(ValueError, match="per class"):
-        softmax(weights, np.array([0.0]), ids, values)
+        softmax_rows(weights, np.array([0.0]), [ids], [values])
+    with pytest.raises(ValueError, match="same length"):
+        softmax_rows(weights, intercept, [ids], [])
 
 
 def test_the_compiled_segmenter_checks_its_arguments() -> None:

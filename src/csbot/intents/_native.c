@@ -597,49 +597,31 @@ static int float64_buffer(PyObject *object, Py_buffer *view, int ndim, const cha
     return 0;
 }
 
-/* softmax(weights, intercept, ids, values) -> bytes of float64 class probabilities: the
- * softmax of intercept + values @ weights[ids] (LinearModel.probabilities in Python). */
-static PyObject *softmax(PyObject *module, PyObject *args) {
-    PyObject *weights_object, *intercept_object, *ids_object, *values_object;
-    if (!PyArg_ParseTuple(args, "OOOO:softmax", &weights_object, &intercept_object, &ids_object,
-                          &values_object))
-        return NULL;
-    Py_buffer weights, intercept, ids, values;
-    if (float64_buffer(weights_object, &weights, 2, "weights") < 0) return NULL;
-    if (float64_buffer(intercept_object, &intercept, 1, "intercept") < 0) {
-        PyBuffer_Release(&weights);
-        return NULL;
+/* out[:n_classes] = softmax(b + values @ w[ids]) for one message's ids and values arrays. */
+static int softmax_into(const double *w, Py_ssize_t n_features, Py_ssize_t n_classes,
+                        const double *b, PyObject *ids_object, PyObject *values_object,
+                        double *out) {
+    Py_buffer ids, values;
+    if (float64_buffer(values_object, &values, 1, "values") < 0) return -1;
+    if (PyObject_GetBuffer(ids_object, &ids, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyBuffer_Release(&values);
+        return -1;
     }
-    if (float64_buffer(values_object, &values, 1, "values") < 0) {
-        PyBuffer_Release(&weights);
-        PyBuffer_Release(&intercept);
-        return NULL;
-    }
-    PyObject *result = NULL;
-    if (PyObject_GetBuffer(ids_object, &ids, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) goto release;
-    Py_ssize_t n_features = weights.shape[0], n_classes = weights.shape[1];
+    int rc = -1;
     Py_ssize_t n = values.shape[0];
     const char *f = ids.format;
     if (ids.itemsize != sizeof(Py_ssize_t) || ids.ndim != 1 || ids.shape[0] != n ||
         !(strcmp(f, "n") == 0 || strcmp(f, "l") == 0 || strcmp(f, "q") == 0)) {
         PyErr_SetString(PyExc_TypeError, "ids must be a contiguous intp array as long as values");
-        goto release_ids;
+        goto done;
     }
-    if (intercept.shape[0] != n_classes || n_classes < 1) {
-        PyErr_SetString(PyExc_ValueError, "intercept must have one value per class");
-        goto release_ids;
-    }
-    result = PyBytes_FromStringAndSize(NULL, n_classes * (Py_ssize_t)sizeof(double));
-    if (result == NULL) goto release_ids;
-    double *out = (double *)PyBytes_AS_STRING(result);
-    const double *w = weights.buf, *v = values.buf, *b = intercept.buf;
+    const double *v = values.buf;
     const Py_ssize_t *id = ids.buf;
     for (Py_ssize_t c = 0; c < n_classes; c++) out[c] = 0.0;
     for (Py_ssize_t k = 0; k < n; k++) {
         if (id[k] < 0 || id[k] >= n_features) {
             PyErr_SetString(PyExc_ValueError, "a feature id is out of range");
-            Py_CLEAR(result);
-            goto release_ids;
+            goto done;
         }
         const double *row = w + id[k] * n_classes;
         for (Py_ssize_t c = 0; c < n_classes; c++) out[c] += v[k] * row[c];
@@ -652,12 +634,50 @@ static PyObject *softmax(PyObject *module, PyObject *args) {
     double total = 0.0;
     for (Py_ssize_t c = 0; c < n_classes; c++) total += (out[c] = exp(out[c] - top));
     for (Py_ssize_t c = 0; c < n_classes; c++) out[c] /= total;
-release_ids:
+    rc = 0;
+done:
     PyBuffer_Release(&ids);
-release:
-    PyBuffer_Release(&weights);
-    PyBuffer_Release(&intercept);
     PyBuffer_Release(&values);
+    return rc;
+}
+
+/* softmax_rows(weights, intercept, ids, values) -> bytes of float64, one row of class
+ * probabilities per message: the softmax of intercept + values[i] @ weights[ids[i]], where
+ * ids and values are lists of arrays (LinearModel.probabilities[_many] in numpy). */
+static PyObject *softmax_rows(PyObject *module, PyObject *args) {
+    PyObject *weights_object, *intercept_object, *ids, *values;
+    if (!PyArg_ParseTuple(args, "OOO!O!:softmax_rows", &weights_object, &intercept_object,
+                          &PyList_Type, &ids, &PyList_Type, &values))
+        return NULL;
+    if (PyList_GET_SIZE(ids) != PyList_GET_SIZE(values)) {
+        PyErr_SetString(PyExc_ValueError, "ids and values must be lists of the same length");
+        return NULL;
+    }
+    Py_buffer weights, intercept;
+    if (float64_buffer(weights_object, &weights, 2, "weights") < 0) return NULL;
+    PyObject *result = NULL;
+    if (float64_buffer(intercept_object, &intercept, 1, "intercept") < 0) goto release_weights;
+    Py_ssize_t n_features = weights.shape[0], n_classes = weights.shape[1];
+    if (intercept.shape[0] != n_classes || n_classes < 1) {
+        PyErr_SetString(PyExc_ValueError, "intercept must have one value per class");
+        goto release;
+    }
+    Py_ssize_t rows = PyList_GET_SIZE(ids);
+    result = PyBytes_FromStringAndSize(NULL, rows * n_classes * (Py_ssize_t)sizeof(double));
+    if (result == NULL) goto release;
+    double *out = (double *)PyBytes_AS_STRING(result);
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        if (softmax_into(weights.buf, n_features, n_classes, intercept.buf,
+                         PyList_GET_ITEM(ids, r), PyList_GET_ITEM(values, r),
+                         out + r * n_classes) < 0) {
+            Py_CLEAR(result);
+            break;
+        }
+    }
+release:
+    PyBuffer_Release(&intercept);
+release_weights:
+    PyBuffer_Release(&weights);
     return result;
 }
 
@@ -752,9 +772,10 @@ static PyMethodDef module_methods[] = {
     {"best_row", best_row, METH_VARARGS,
      "best_row(keys, weights, n_rows, start, end, ids, values) -> (row - start, score) or\n"
      "None: the FAQ index row most similar to a message (FaqIndex.best_match)."},
-    {"softmax", softmax, METH_VARARGS,
-     "softmax(weights, intercept, ids, values) -> bytes: float64 class probabilities, the\n"
-     "softmax of intercept + values @ weights[ids]."},
+    {"softmax_rows", softmax_rows, METH_VARARGS,
+     "softmax_rows(weights, intercept, ids, values) -> bytes: float64 class probabilities,\n"
+     "one row per message: the softmax of intercept + values[i] @ weights[ids[i]], for lists\n"
+     "ids and values of arrays."},
     {NULL, NULL, 0, NULL},
 };
 
