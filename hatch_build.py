@@ -6,6 +6,7 @@ compiler the build goes on without it and csbot uses jieba itself.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -47,7 +48,11 @@ class SegmenterBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             )
             return
         if version == "editable":  # the package is imported from src/: put it there
-            shutil.copy2(built, root / "src" / "csbot" / "intents" / built.name)
+            target = root / "src" / "csbot" / "intents" / built.name
+            # Replaced, not overwritten: a running process may have the old file mapped.
+            staging = target.with_name(f".{built.name}.tmp")
+            shutil.copy2(built, staging)
+            os.replace(staging, target)
             return
         build_data["force_include"][str(built)] = f"csbot/intents/{built.name}"
         build_data["pure_python"] = False

@@ -17,6 +17,9 @@ import pytest
 
 from csbot import Bot
 from csbot.datadir import load_data
+from csbot.intents import classifier as classifier_module
+from csbot.intents import features as features_module
+from csbot.intents import text as text_module
 from csbot.intents.features import (
     Analysis,
     FeatureCounter,
@@ -28,6 +31,7 @@ from csbot.intents.features import (
 from csbot.intents.text import USER_DICT, Tokenizer, normalize
 from csbot.intents.training import TrainingConfig, fit_classifier
 from csbot.resources import default_data_dir
+from csbot.responses import matching as matching_module
 
 
 def test_answering_does_not_import_sklearn_scipy_or_yaml() -> None:
@@ -94,9 +98,11 @@ def test_tokens_are_identical_to_plain_jieba_with_our_user_dictionary(compiled: 
 
 
 def test_the_compiled_segmenter_is_built_where_there_is_a_compiler() -> None:
-    # The install compiles it (hatch_build.py); without a compiler csbot falls back to jieba.
+    # The install compiles it (hatch_build.py); without a compiler or Python's headers csbot
+    # falls back to jieba.
     compiler = sysconfig.get_config_var("CC")
-    if compiler and shutil.which(compiler.split()[0]):
+    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    if compiler and shutil.which(compiler.split()[0]) and headers.is_file():
         assert Tokenizer().compiled, "reinstall csbot (pip install -e .) to build _native.c"
     else:
         assert not Tokenizer().compiled
@@ -259,6 +265,17 @@ def test_the_compiled_segmenter_checks_its_arguments() -> None:
         Segmenter({}, 1, [0.0] * 4, [0.0] * 3, ({}, {}, {}, {}), set())
     segmenter = Segmenter({"快递": 5, "快": 3, "递": 2}, 10, *tables)
     assert segmenter.cut("快递 到了") == ["快递", "到", "了"]
+    assert segmenter.size() == 3
+    segmenter.add({"到了": 4, "到": 0})  # a word, and a prefix only (frequency 0)
+    assert segmenter.size() == 5
+    assert segmenter.cut("快递 到了") == ["快递", "到了"]
+    segmenter.add({"到了": 0})  # a new value for an old entry, as dict.update gives
+    assert segmenter.size() == 5
+    assert segmenter.cut("快递到了") == ["快递", "到", "了"]
+    with pytest.raises(TypeError):
+        segmenter.add([("到", 1)])  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        segmenter.add({"到": "many"})  # type: ignore[dict-item]
     with pytest.raises(TypeError, match="str"):
         segmenter.cut(b"x")  # type: ignore[arg-type]
 
@@ -314,3 +331,24 @@ def test_threads_sharing_a_fresh_tokenizer_get_plain_jieba_tokens(tmp_path: Path
     plain.load_userdict(str(USER_DICT))
     expected = [[t for t in plain.lcut(text) if not t.isspace()] for text in texts]
     assert [results[i] for i in range(len(texts))] == expected
+
+
+@pytest.mark.slow
+def test_without_the_compiled_helpers_the_answers_are_the_same(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = load_data(default_data_dir()).dataset.texts[::15]
+    compiled = [bot.reply(text) for text in texts]
+    for module in (text_module, features_module, classifier_module, matching_module):
+        monkeypatch.setattr(module, "native", None)
+    plain = Bot.load()  # built now: Python tokenizer, counters and arithmetic
+    assert not plain.featurizer.tokenizer.compiled
+    assert plain.model.classifier.counter._index is None
+    for text, expected in zip(texts, compiled, strict=True):
+        reply = plain.reply(text)
+        assert (reply.intent, reply.faq_id, reply.text) == (
+            expected.intent,
+            expected.faq_id,
+            expected.text,
+        ), text
+        assert reply.confidence == pytest.approx(expected.confidence, abs=1e-9)

@@ -8,7 +8,9 @@
  * with Python code that fills them lazily.
  *
  * Module: csbot.intents._native, type Segmenter(freq, total, start, trans, emit, force_split)
- * with one method, cut(text) -> list[str]. tests/test_runtime.py checks the identity.
+ * with cut(text) -> list[str] and add(entries) (more of the dictionary, as jieba's
+ * FREQ.update); the dictionary is copied into a Table. tests/test_runtime.py checks the
+ * identity.
  *
  * The module also counts a message's features (FeatureIndex.count; see
  * csbot.intents.features.feature_strings for what it counts) and does the classifier's
@@ -32,9 +34,152 @@ static const int PREVIOUS[4][2] = {
     [S] = {S, E},
 };
 
+/* ---- a string table ---------------------------------------------------------------
+ * Keys are sequences of code points, kept in one buffer; open addressing with linear
+ * probing over FNV-1a hashes; keys are compared in full, so lookups are exact. Used for
+ * jieba's prefix dictionary (word -> frequency, 0 for a prefix only) and for a model's
+ * vocabulary (feature -> id): a lookup creates no Python string. */
+
+#define FNV_START 1469598103934665603ULL
+
+static inline uint64_t fnv_step(uint64_t h, Py_UCS4 c) {
+    return (h ^ (uint64_t)c) * 1099511628211ULL;
+}
+
+static inline uint64_t fnv_finish(uint64_t h) { return h ^ (h >> 29); }
+
+static uint64_t hash_code_points(const Py_UCS4 *key, Py_ssize_t length) {
+    uint64_t h = FNV_START;
+    for (Py_ssize_t i = 0; i < length; i++) h = fnv_step(h, key[i]);
+    return fnv_finish(h);
+}
+
+typedef struct {
+    uint64_t hash;
+    int64_t value;
+    Py_ssize_t offset, length; /* the key's code points in `keys`; length -1: empty */
+} Slot;
+
+typedef struct {
+    Slot *slots;
+    size_t mask; /* capacity - 1 */
+    Py_ssize_t size;
+    Py_UCS4 *keys;
+    Py_ssize_t keys_used, keys_capacity;
+} Table;
+
+static Slot *table_find(const Table *t, const Py_UCS4 *key, Py_ssize_t length, uint64_t h) {
+    if (t->slots == NULL) return NULL;
+    for (size_t i = (size_t)h & t->mask;; i = (i + 1) & t->mask) {
+        Slot *slot = &t->slots[i];
+        if (slot->length < 0) return NULL;
+        if (slot->hash == h && slot->length == length &&
+            memcmp(t->keys + slot->offset, key, (size_t)length * sizeof(Py_UCS4)) == 0)
+            return slot;
+    }
+}
+
+static int table_resize(Table *t, size_t capacity) {
+    Slot *slots = PyMem_Malloc(capacity * sizeof(Slot));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < capacity; i++) slots[i].length = -1;
+    if (t->slots != NULL) {
+        for (size_t j = 0; j <= t->mask; j++) {
+            if (t->slots[j].length < 0) continue;
+            size_t i = (size_t)t->slots[j].hash & (capacity - 1);
+            while (slots[i].length >= 0) i = (i + 1) & (capacity - 1);
+            slots[i] = t->slots[j];
+        }
+        PyMem_Free(t->slots);
+    }
+    t->slots = slots;
+    t->mask = capacity - 1;
+    return 0;
+}
+
+/* table[key] = value for a str key (a new key, or a new value for an old one). */
+static int table_put(Table *t, PyObject *key, int64_t value) {
+    if (!PyUnicode_Check(key)) {
+        PyErr_SetString(PyExc_TypeError, "keys must be str");
+        return -1;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(key);
+    if (t->keys_used + length + 1 > t->keys_capacity) {
+        Py_ssize_t capacity = t->keys_capacity ? t->keys_capacity : 1024;
+        while (t->keys_used + length + 1 > capacity) capacity *= 2;
+        Py_UCS4 *keys = PyMem_Realloc(t->keys, (size_t)capacity * sizeof(Py_UCS4));
+        if (keys == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->keys = keys;
+        t->keys_capacity = capacity;
+    }
+    Py_UCS4 *place = t->keys + t->keys_used; /* copied in place; kept only if new */
+    if (PyUnicode_AsUCS4(key, place, t->keys_capacity - t->keys_used, 0) == NULL) return -1;
+    uint64_t h = hash_code_points(place, length);
+    Slot *slot = table_find(t, place, length, h);
+    if (slot != NULL) {
+        slot->value = value;
+        return 0;
+    }
+    if (t->slots == NULL || (size_t)(t->size + 1) * 2 > t->mask + 1) {
+        size_t capacity = t->slots == NULL ? 16 : (t->mask + 1) * 2;
+        if (table_resize(t, capacity) < 0) return -1;
+    }
+    size_t i = (size_t)h & t->mask;
+    while (t->slots[i].length >= 0) i = (i + 1) & t->mask;
+    t->slots[i] = (Slot){h, value, t->keys_used, length};
+    t->keys_used += length;
+    t->size++;
+    return 0;
+}
+
+/* Every item of a dict whose values are ints. */
+static int table_update(Table *t, PyObject *items) {
+    Py_ssize_t position = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(items, &position, &key, &value)) {
+        long long number = PyLong_AsLongLong(value);
+        if (number == -1 && PyErr_Occurred()) return -1;
+        if (table_put(t, key, (int64_t)number) < 0) return -1;
+    }
+    return 0;
+}
+
+static void table_free(Table *t) {
+    PyMem_Free(t->slots);
+    PyMem_Free(t->keys);
+    *t = (Table){0};
+}
+
+/* A growable buffer of code points. */
+typedef struct {
+    Py_UCS4 *points;
+    Py_ssize_t capacity;
+} Scratch;
+
+static Py_UCS4 *scratch_reserve(Scratch *scratch, Py_ssize_t length) {
+    if (length > scratch->capacity) {
+        Py_ssize_t capacity = length < 256 ? 256 : length;
+        Py_UCS4 *bigger = PyMem_Realloc(scratch->points, (size_t)capacity * sizeof(Py_UCS4));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        scratch->points = bigger;
+        scratch->capacity = capacity;
+    }
+    return scratch->points;
+}
+
 typedef struct {
     PyObject_HEAD
-    PyObject *freq;        /* dict: word -> int (0 for prefixes only) */
+    Table freq;            /* word -> frequency (0 for prefixes only) */
+    Scratch text;          /* the code points of the text being cut */
     double logtotal;
     double start[4];
     double trans[4][4];    /* trans[from][to] */
@@ -46,6 +191,7 @@ typedef struct {
     PyObject *text;
     int kind;
     const void *data;
+    const Py_UCS4 *points; /* the same text as code points */
     PyObject *out;
 } Cut;
 
@@ -78,13 +224,11 @@ static int emit_characters(Cut *c, Py_ssize_t a, Py_ssize_t b) {
     return 0;
 }
 
-/* freq.get(text[a:b]) as a borrowed reference; NULL with no error set when missing. */
-static PyObject *lookup(const Segmenter *self, const Cut *c, Py_ssize_t a, Py_ssize_t b) {
-    PyObject *key = PyUnicode_Substring(c->text, a, b);
-    if (key == NULL) return NULL;
-    PyObject *value = PyDict_GetItemWithError(self->freq, key);
-    Py_DECREF(key);
-    return value;
+/* freq.get(text[a:b], 0): the word's frequency, 0 for a prefix only or no entry. */
+static int64_t frequency(const Segmenter *self, const Cut *c, Py_ssize_t a, Py_ssize_t b) {
+    const Slot *slot =
+        table_find(&self->freq, c->points + a, b - a, hash_code_points(c->points + a, b - a));
+    return slot == NULL ? 0 : slot->value;
 }
 
 /* An HMM word, unless jieba was told to force-split it. */
@@ -208,11 +352,7 @@ static int hmm_cut(const Segmenter *self, Cut *c, Py_ssize_t a, Py_ssize_t b) {
 static int flush(const Segmenter *self, Cut *c, Py_ssize_t a, Py_ssize_t b) {
     if (b - a == 0) return 0;
     if (b - a == 1) return emit_slice(c, a, b);
-    PyObject *value = lookup(self, c, a, b);
-    if (value == NULL && PyErr_Occurred()) return -1;
-    int known = value == NULL ? 0 : PyObject_IsTrue(value);
-    if (known < 0) return -1;
-    return known ? emit_characters(c, a, b) : hmm_cut(self, c, a, b);
+    return frequency(self, c, a, b) ? emit_characters(c, a, b) : hmm_cut(self, c, a, b);
 }
 
 /* Tokenizer.__cut_DAG on a block text[s:e]: get_DAG and calc in one right-to-left pass
@@ -232,18 +372,13 @@ static int cut_block(const Segmenter *self, Cut *c, Py_ssize_t s, Py_ssize_t e) 
         int found = 0;
         double best = 0.0;
         Py_ssize_t best_end = k;
+        uint64_t h = FNV_START; /* of text[s + k : s + i + 1], extended a character a step */
         for (Py_ssize_t i = k; i < n; i++) {
-            PyObject *value = lookup(self, c, s + k, s + i + 1);
-            if (value == NULL) {
-                if (PyErr_Occurred()) goto done;
-                break; /* not even a prefix of a word */
-            }
-            int truthy = PyObject_IsTrue(value);
-            if (truthy < 0) goto done;
-            if (!truthy) continue; /* a prefix only */
-            double freq = PyFloat_AsDouble(value);
-            if (freq == -1.0 && PyErr_Occurred()) goto done;
-            double candidate = log(freq) - self->logtotal + score[i + 1];
+            h = fnv_step(h, c->points[s + i]);
+            const Slot *slot = table_find(&self->freq, c->points + s + k, i - k + 1, fnv_finish(h));
+            if (slot == NULL) break; /* not even a prefix of a word */
+            if (slot->value == 0) continue; /* a prefix only */
+            double candidate = log((double)slot->value) - self->logtotal + score[i + 1];
             if (!found || candidate >= best) { /* ties: the longer word, as max() does */
                 best = candidate;
                 best_end = i;
@@ -277,9 +412,11 @@ static PyObject *Segmenter_cut(Segmenter *self, PyObject *text) {
         PyErr_Format(PyExc_TypeError, "text must be str, not %.100s", Py_TYPE(text)->tp_name);
         return NULL;
     }
-    Cut c = {text, PyUnicode_KIND(text), PyUnicode_DATA(text), PyList_New(0)};
-    if (c.out == NULL) return NULL;
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), p = 0;
+    Py_UCS4 *points = scratch_reserve(&self->text, n + 1);
+    if (points == NULL || PyUnicode_AsUCS4(text, points, n + 1, 0) == NULL) return NULL;
+    Cut c = {text, PyUnicode_KIND(text), PyUnicode_DATA(text), points, PyList_New(0)};
+    if (c.out == NULL) return NULL;
     while (p < n) {
         Py_UCS4 ch = at(&c, p);
         if (is_block_char(ch)) {
@@ -301,42 +438,17 @@ fail:
 
 /* ---- feature counting ------------------------------------------------------------ */
 
-/* A vocabulary (feature string -> id) as an open-addressing table over the features' code
- * points, so that a message's features are looked up without creating their strings. */
-typedef struct {
-    uint64_t hash;
-    Py_ssize_t id; /* -1: empty slot */
-    Py_ssize_t offset, length; /* the key's code points in `keys` */
-} Slot;
-
+/* A vocabulary (feature string -> id) as a Table, so that a message's features are looked
+ * up without creating their strings. */
 typedef struct {
     PyObject_HEAD
-    Slot *slots;
-    size_t mask;
-    Py_UCS4 *keys;
-    Py_ssize_t size;
-    Py_UCS4 *scratch; /* the key being looked up */
-    Py_ssize_t scratch_capacity;
+    Table table;
+    Scratch scratch; /* the key being looked up */
 } FeatureIndex;
 
-static uint64_t hash_code_points(const Py_UCS4 *key, Py_ssize_t length) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (Py_ssize_t i = 0; i < length; i++) {
-        h ^= (uint64_t)key[i];
-        h *= 1099511628211ULL;
-    }
-    return h ^ (h >> 29);
-}
-
 static Py_ssize_t find(const FeatureIndex *self, const Py_UCS4 *key, Py_ssize_t length) {
-    uint64_t h = hash_code_points(key, length);
-    for (size_t i = (size_t)h & self->mask;; i = (i + 1) & self->mask) {
-        const Slot *slot = &self->slots[i];
-        if (slot->id < 0) return -1;
-        if (slot->hash == h && slot->length == length &&
-            memcmp(self->keys + slot->offset, key, (size_t)length * sizeof(Py_UCS4)) == 0)
-            return slot->id;
-    }
+    const Slot *slot = table_find(&self->table, key, length, hash_code_points(key, length));
+    return slot == NULL ? -1 : (Py_ssize_t)slot->value;
 }
 
 static int FeatureIndex_init(FeatureIndex *self, PyObject *args, PyObject *kwargs) {
@@ -345,59 +457,26 @@ static int FeatureIndex_init(FeatureIndex *self, PyObject *args, PyObject *kwarg
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!:FeatureIndex", names, &PyDict_Type,
                                      &vocabulary))
         return -1;
-    if (self->slots != NULL) {
+    if (self->table.slots != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "FeatureIndex is already built");
         return -1;
     }
-    Py_ssize_t n = PyDict_GET_SIZE(vocabulary), total = 0, position = 0;
+    Py_ssize_t position = 0;
     PyObject *key, *value;
     while (PyDict_Next(vocabulary, &position, &key, &value)) {
-        if (!PyUnicode_Check(key)) {
-            PyErr_SetString(PyExc_TypeError, "vocabulary keys must be str");
-            return -1;
-        }
-        total += PyUnicode_GET_LENGTH(key);
-    }
-    size_t capacity = 16;
-    while (capacity < (size_t)n * 2 + 1) capacity <<= 1;
-    self->slots = PyMem_Malloc(capacity * sizeof(Slot));
-    self->keys = PyMem_Malloc((size_t)(total + 1) * sizeof(Py_UCS4));
-    if (self->slots == NULL || self->keys == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    self->mask = capacity - 1;
-    for (size_t i = 0; i < capacity; i++) self->slots[i].id = -1;
-    Py_ssize_t offset = 0;
-    position = 0;
-    while (PyDict_Next(vocabulary, &position, &key, &value)) {
-        Py_ssize_t id = PyLong_AsSsize_t(value), length = PyUnicode_GET_LENGTH(key);
+        Py_ssize_t id = PyLong_AsSsize_t(value);
         if (id == -1 && PyErr_Occurred()) return -1;
         if (id < 0) {
             PyErr_SetString(PyExc_ValueError, "vocabulary ids must not be negative");
             return -1;
         }
-        if (PyUnicode_AsUCS4(key, self->keys + offset, total + 1 - offset, 0) == NULL) return -1;
-        uint64_t h = hash_code_points(self->keys + offset, length);
-        size_t i = (size_t)h & self->mask;
-        while (self->slots[i].id >= 0) i = (i + 1) & self->mask; /* dict keys are distinct */
-        self->slots[i] = (Slot){h, id, offset, length};
-        offset += length;
+        if (table_put(&self->table, key, id) < 0) {
+            if (PyErr_ExceptionMatches(PyExc_TypeError))
+                PyErr_SetString(PyExc_TypeError, "vocabulary keys must be str");
+            return -1;
+        }
     }
-    self->size = n;
-    return 0;
-}
-
-/* The scratch key: prefix + text[a:b] (+ "|" + second[0:len] for bigrams). */
-static int scratch_reserve(FeatureIndex *self, Py_ssize_t length) {
-    if (length <= self->scratch_capacity) return 0;
-    Py_UCS4 *bigger = PyMem_Realloc(self->scratch, (size_t)length * sizeof(Py_UCS4));
-    if (bigger == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    self->scratch = bigger;
-    self->scratch_capacity = length;
+    if (self->table.slots == NULL && table_resize(&self->table, 16) < 0) return -1;
     return 0;
 }
 
@@ -432,7 +511,7 @@ static PyObject *FeatureIndex_count(FeatureIndex *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!O!O!p:count", &PyList_Type, &tokens, &PyList_Type, &chunks,
                           &PyTuple_Type, &sizes, &bigrams))
         return NULL;
-    if (self->slots == NULL) {
+    if (self->table.slots == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "FeatureIndex was not initialized");
         return NULL;
     }
@@ -460,10 +539,10 @@ static PyObject *FeatureIndex_count(FeatureIndex *self, PyObject *args) {
             PyErr_SetString(PyExc_TypeError, "chunks must be a list of str");
             return NULL;
         }
-    if (scratch_reserve(self, 3 + 2 * longest + largest_n) < 0) return NULL;
+    Py_UCS4 *key = scratch_reserve(&self->scratch, 3 + 2 * longest + largest_n);
+    if (key == NULL) return NULL;
     PyObject *counts = PyDict_New();
     if (counts == NULL) return NULL;
-    Py_UCS4 *key = self->scratch;
     for (Py_ssize_t i = 0; i < n_tokens; i++) { /* w:word */
         PyObject *token = PyList_GET_ITEM(tokens, i);
         key[0] = 'w';
@@ -500,14 +579,13 @@ fail:
 }
 
 static PyObject *FeatureIndex_len(FeatureIndex *self, PyObject *unused) {
-    return PyLong_FromSsize_t(self->size);
+    return PyLong_FromSsize_t(self->table.size);
 }
 
 static void FeatureIndex_dealloc(FeatureIndex *self) {
     PyTypeObject *type = Py_TYPE(self);
-    PyMem_Free(self->slots);
-    PyMem_Free(self->keys);
-    PyMem_Free(self->scratch);
+    table_free(&self->table);
+    PyMem_Free(self->scratch.points);
     type->tp_free((PyObject *)self);
     Py_DECREF(type);
 }
@@ -827,8 +905,7 @@ static int Segmenter_init(Segmenter *self, PyObject *args, PyObject *kwargs) {
         Py_XSETREF(self->emit[i], table);
     }
     self->logtotal = log(total_value);
-    Py_INCREF(freq);
-    Py_XSETREF(self->freq, freq);
+    if (table_update(&self->freq, freq) < 0) return -1;
     Py_INCREF(force_split);
     Py_XSETREF(self->force_split, force_split);
     return 0;
@@ -836,7 +913,8 @@ static int Segmenter_init(Segmenter *self, PyObject *args, PyObject *kwargs) {
 
 static void Segmenter_dealloc(Segmenter *self) {
     PyTypeObject *type = Py_TYPE(self);
-    Py_XDECREF(self->freq);
+    table_free(&self->freq);
+    PyMem_Free(self->text.points);
     for (int i = 0; i < 4; i++) Py_XDECREF(self->emit[i]);
     Py_XDECREF(self->force_split);
     type->tp_free((PyObject *)self);
@@ -848,9 +926,26 @@ static PyObject *Segmenter_new(PyTypeObject *type, PyObject *args, PyObject *kwa
     return (PyObject *)self; /* fields are zeroed; __init__ fills them */
 }
 
+static PyObject *Segmenter_add(Segmenter *self, PyObject *entries) {
+    if (!PyDict_Check(entries)) {
+        PyErr_SetString(PyExc_TypeError, "entries must be a dict of word -> frequency");
+        return NULL;
+    }
+    if (table_update(&self->freq, entries) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Segmenter_size(Segmenter *self, PyObject *unused) {
+    return PyLong_FromSsize_t(self->freq.size);
+}
+
 static PyMethodDef Segmenter_methods[] = {
     {"cut", (PyCFunction)Segmenter_cut, METH_O,
      "cut(text) -> list[str]: jieba's words of text (HMM on), whitespace dropped."},
+    {"add", (PyCFunction)Segmenter_add, METH_O,
+     "add(entries): dictionary entries (word -> frequency, 0 for a prefix only) to use, as\n"
+     "jieba's FREQ.update(entries) would."},
+    {"size", (PyCFunction)Segmenter_size, METH_NOARGS, "size() -> number of entries"},
     {NULL, NULL, 0, NULL},
 };
 

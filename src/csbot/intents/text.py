@@ -128,6 +128,7 @@ class Tokenizer:
         self.cache_dir = cache_dir
         self.compiled = compiled and native is not None
         self._jieba: jieba.Tokenizer | None = None
+        self._segmenter: Any = None  # the compiled one, which holds its own dictionary
         self._cut: Callable[[str], list[str]] = self._cut_with_jieba
         self._cache: _DictionaryCache | None = None
         self._loaded: frozenset[str] = frozenset()
@@ -148,7 +149,9 @@ class Tokenizer:
                         tokenizer.initialized = True
                     self._cache = cache
                     if self.compiled:
-                        self._cut = _segmenter(tokenizer).cut
+                        self._segmenter = _segmenter(tokenizer)
+                        self._cut = self._segmenter.cut
+                        tokenizer.FREQ = {}  # copied; later groups go to the segmenter only
                     self._jieba = tokenizer
         return self._jieba
 
@@ -168,11 +171,12 @@ class Tokenizer:
     def _load(self, characters: set[str]) -> None:
         assert self._cache is not None and self._jieba is not None
         with self._lock:
-            cache, freq = self._cache, self._jieba.FREQ
+            cache = self._cache
+            add = self._jieba.FREQ.update if self._segmenter is None else self._segmenter.add
             for character in characters - self._loaded:
                 span = cache.index.get(character)
                 if span is not None:
-                    freq.update(marshal.loads(cache.blob[span[0] : span[0] + span[1]]))
+                    add(marshal.loads(cache.blob[span[0] : span[0] + span[1]]))
             self._loaded = self._loaded | characters
 
     def _open_cache(self) -> _DictionaryCache | None:
@@ -193,8 +197,8 @@ class Tokenizer:
 
 
 def _segmenter(tokenizer: jieba.Tokenizer) -> Any:
-    """The compiled cut over `tokenizer`'s dictionary (shared, so lazily loaded groups
-    reach it) and jieba's HMM tables, states in the order B, E, M, S."""
+    """The compiled cut with a copy of `tokenizer`'s dictionary (lazily loaded groups are
+    added to it) and jieba's HMM tables, states in the order B, E, M, S."""
     assert native is not None
     hmm = jieba.finalseg
     states = "BEMS"
