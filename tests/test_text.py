@@ -1,8 +1,11 @@
+import random
+import re
+
 import jieba
 import pytest
 
 from csbot.intents.features import Featurizer, extract_features
-from csbot.intents.text import NUMBER_TOKEN, Tokenizer, normalize
+from csbot.intents.text import _REPEATS, NUMBER_TOKEN, Tokenizer, _collapse_repeats, normalize
 
 
 @pytest.mark.parametrize(
@@ -46,3 +49,13 @@ def test_features_combine_words_bigrams_and_character_ngrams() -> None:
 def test_featurizer_is_deterministic() -> None:
     featurize = Featurizer()
     assert featurize("我的快递怎么还没到") == featurize("我的快递怎么还没到")
+
+
+def test_collapsing_repeats_in_one_pass_equals_the_two_substitutions() -> None:
+    punctuation, characters = re.compile(r"([^\w\s])\1+"), re.compile(r"(.)\1{3,}")
+    rng = random.Random(5)
+    alphabet = "a啊哈!！?？。.- \n\t😭"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        two_passes = characters.sub(r"\1\1\1", punctuation.sub(r"\1", text))
+        assert _REPEATS.sub(_collapse_repeats, text) == two_passes, text

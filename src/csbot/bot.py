@@ -88,7 +88,7 @@ class Bot:
         vectors = [self._vector(self.featurizer.analyze(t[:MAX_TEXT_CHARS])) for t in texts]
         if not vectors:
             return []
-        return [classifier.decide(p) for p in classifier.probabilities_many(vectors)]
+        return classifier.decide_many(classifier.probabilities_many(vectors))
 
     def reply(self, text: str, *, session_id: str | None = None, **variables: object) -> Reply:
         """Answer a message within its conversation: an FAQ answer, a question back (which

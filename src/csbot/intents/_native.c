@@ -54,11 +54,14 @@ static uint64_t hash_code_points(const Py_UCS4 *key, Py_ssize_t length) {
     return fnv_finish(h);
 }
 
+/* 16 bytes a slot, so that more of the table stays in the caches. */
 typedef struct {
-    uint64_t hash;
     int64_t value;
-    Py_ssize_t offset, length; /* the key's code points in `keys`; length -1: empty */
+    uint32_t tag;    /* the hash's high 32 bits (its low bits choose the slot) */
+    uint32_t offset; /* in `keys`: the key's length, then its code points; EMPTY if free */
 } Slot;
+
+#define EMPTY UINT32_MAX
 
 typedef struct {
     Slot *slots;
@@ -70,13 +73,22 @@ typedef struct {
 
 static Slot *table_find(const Table *t, const Py_UCS4 *key, Py_ssize_t length, uint64_t h) {
     if (t->slots == NULL) return NULL;
+    uint32_t tag = (uint32_t)(h >> 32);
     for (size_t i = (size_t)h & t->mask;; i = (i + 1) & t->mask) {
         Slot *slot = &t->slots[i];
-        if (slot->length < 0) return NULL;
-        if (slot->hash == h && slot->length == length &&
-            memcmp(t->keys + slot->offset, key, (size_t)length * sizeof(Py_UCS4)) == 0)
+        if (slot->offset == EMPTY) return NULL;
+        if (slot->tag != tag) continue;
+        const Py_UCS4 *stored = t->keys + slot->offset;
+        if ((Py_ssize_t)stored[0] == length &&
+            memcmp(stored + 1, key, (size_t)length * sizeof(Py_UCS4)) == 0)
             return slot;
     }
+}
+
+static void table_place(Slot *slots, size_t mask, uint64_t h, Slot slot) {
+    size_t i = (size_t)h & mask;
+    while (slots[i].offset != EMPTY) i = (i + 1) & mask;
+    slots[i] = slot;
 }
 
 static int table_resize(Table *t, size_t capacity) {
@@ -85,13 +97,13 @@ static int table_resize(Table *t, size_t capacity) {
         PyErr_NoMemory();
         return -1;
     }
-    for (size_t i = 0; i < capacity; i++) slots[i].length = -1;
+    for (size_t i = 0; i < capacity; i++) slots[i].offset = EMPTY;
     if (t->slots != NULL) {
         for (size_t j = 0; j <= t->mask; j++) {
-            if (t->slots[j].length < 0) continue;
-            size_t i = (size_t)t->slots[j].hash & (capacity - 1);
-            while (slots[i].length >= 0) i = (i + 1) & (capacity - 1);
-            slots[i] = t->slots[j];
+            if (t->slots[j].offset == EMPTY) continue;
+            const Py_UCS4 *stored = t->keys + t->slots[j].offset;
+            uint64_t h = hash_code_points(stored + 1, (Py_ssize_t)stored[0]);
+            table_place(slots, capacity - 1, h, t->slots[j]);
         }
         PyMem_Free(t->slots);
     }
@@ -106,10 +118,14 @@ static int table_put(Table *t, PyObject *key, int64_t value) {
         PyErr_SetString(PyExc_TypeError, "keys must be str");
         return -1;
     }
-    Py_ssize_t length = PyUnicode_GET_LENGTH(key);
-    if (t->keys_used + length + 1 > t->keys_capacity) {
+    Py_ssize_t length = PyUnicode_GET_LENGTH(key), needed = t->keys_used + length + 2;
+    if (needed >= (Py_ssize_t)EMPTY) {
+        PyErr_SetString(PyExc_MemoryError, "too many characters in the table's keys");
+        return -1;
+    }
+    if (needed > t->keys_capacity) {
         Py_ssize_t capacity = t->keys_capacity ? t->keys_capacity : 1024;
-        while (t->keys_used + length + 1 > capacity) capacity *= 2;
+        while (needed > capacity) capacity *= 2;
         Py_UCS4 *keys = PyMem_Realloc(t->keys, (size_t)capacity * sizeof(Py_UCS4));
         if (keys == NULL) {
             PyErr_NoMemory();
@@ -118,10 +134,12 @@ static int table_put(Table *t, PyObject *key, int64_t value) {
         t->keys = keys;
         t->keys_capacity = capacity;
     }
-    Py_UCS4 *place = t->keys + t->keys_used; /* copied in place; kept only if new */
-    if (PyUnicode_AsUCS4(key, place, t->keys_capacity - t->keys_used, 0) == NULL) return -1;
-    uint64_t h = hash_code_points(place, length);
-    Slot *slot = table_find(t, place, length, h);
+    Py_UCS4 *place = t->keys + t->keys_used; /* written in place; kept only if new */
+    place[0] = (Py_UCS4)length;
+    if (PyUnicode_AsUCS4(key, place + 1, t->keys_capacity - t->keys_used - 1, 0) == NULL)
+        return -1;
+    uint64_t h = hash_code_points(place + 1, length);
+    Slot *slot = table_find(t, place + 1, length, h);
     if (slot != NULL) {
         slot->value = value;
         return 0;
@@ -130,10 +148,8 @@ static int table_put(Table *t, PyObject *key, int64_t value) {
         size_t capacity = t->slots == NULL ? 16 : (t->mask + 1) * 2;
         if (table_resize(t, capacity) < 0) return -1;
     }
-    size_t i = (size_t)h & t->mask;
-    while (t->slots[i].length >= 0) i = (i + 1) & t->mask;
-    t->slots[i] = (Slot){h, value, t->keys_used, length};
-    t->keys_used += length;
+    table_place(t->slots, t->mask, h, (Slot){value, (uint32_t)(h >> 32), (uint32_t)t->keys_used});
+    t->keys_used += length + 1;
     t->size++;
     return 0;
 }

@@ -108,7 +108,13 @@ class LinearModel:
         return self.decide(self.probabilities(vector))
 
     def decide(self, probabilities: np.ndarray) -> Prediction:
-        values: list[float] = probabilities.tolist()
+        return self._decide(probabilities.tolist())
+
+    def decide_many(self, probabilities: np.ndarray) -> list[Prediction]:
+        """`decide` for each row of a matrix of probabilities."""
+        return [self._decide(row) for row in probabilities.tolist()]
+
+    def _decide(self, values: list[float]) -> Prediction:
         # Highest first, ties in class order (a stable sort; cheaper than numpy for 14 values).
         order = sorted(range(len(values)), key=values.__getitem__, reverse=True)[:RANKING_SIZE]
         ranking = tuple(ScoredIntent(self.classes[i], values[i]) for i in order)

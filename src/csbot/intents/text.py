@@ -50,8 +50,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u
 _LATIN_WORD = re.compile(r"(?<![a-z])[a-z]+(?![a-z])")
 # Order, phone and tracking numbers are arbitrary: a placeholder keeps the fact, not the digits.
 _LONG_NUMBER = re.compile(r"[a-z]{0,4}\d[\d-]{6,}\d")
-_REPEATED_PUNCT = re.compile(r"([^\w\s])\1+")
-_REPEATED_CHAR = re.compile(r"(.)\1{3,}")
+# One pass for both: a run of punctuation becomes one mark, any other run of four or more
+# characters becomes three (the same as the two substitutions one after the other).
+_REPEATS = re.compile(r"([^\w\s])\1+|(.)\2{3,}")
 _SPACES = re.compile(r"\s+")
 
 NUMBER_TOKEN = "numx"
@@ -71,6 +72,11 @@ def fold(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
+def _collapse_repeats(match: re.Match[str]) -> str:
+    mark = match.group(1)
+    return mark if mark is not None else match.group(2) * 3
+
+
 def normalize(text: str) -> str:
     """Canonical form for classification: `fold`, then pinyin abbreviations expanded, long
     numbers replaced by a placeholder, repeated punctuation and characters collapsed,
@@ -78,8 +84,7 @@ def normalize(text: str) -> str:
     text = fold(text)
     text = _LONG_NUMBER.sub(f" {NUMBER_TOKEN} ", text)
     text = _LATIN_WORD.sub(lambda m: ABBREVIATIONS.get(m.group(), m.group()), text)
-    text = _REPEATED_PUNCT.sub(r"\1", text)
-    text = _REPEATED_CHAR.sub(r"\1\1\1", text)
+    text = _REPEATS.sub(_collapse_repeats, text)
     return _SPACES.sub(" ", text).strip()
 
 
