@@ -58,11 +58,13 @@ async def drive(url: str, seconds: float, concurrency: int) -> tuple[list[float]
                 response = await client.post(
                     url, json={"text": text, "session_id": f"load-{n}-{i // 7}"}
                 )
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
+                failure = None if response.status_code == 200 else f"HTTP {response.status_code}"
+            except httpx.HTTPError as error:
+                failure = f"{type(error).__name__}: {error}"
             latencies.append(time.perf_counter() - start)
-            errors += not ok
+            if failure is not None:
+                errors += 1
+                print(f"request failed: {failure} (text {text!r})", file=sys.stderr)
             i += concurrency
 
     start = time.perf_counter()

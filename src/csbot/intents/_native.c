@@ -172,30 +172,28 @@ static void table_free(Table *t) {
     *t = (Table){0};
 }
 
-/* A growable buffer of code points. */
+/* A call's own buffer of code points: on the stack when small. Never kept in an object:
+ * an allocation may run the garbage collector, whose finalizers may let another thread
+ * call into the same object. */
 typedef struct {
+    Py_UCS4 small[256];
     Py_UCS4 *points;
-    Py_ssize_t capacity;
-} Scratch;
+} Buffer;
 
-static Py_UCS4 *scratch_reserve(Scratch *scratch, Py_ssize_t length) {
-    if (length > scratch->capacity) {
-        Py_ssize_t capacity = length < 256 ? 256 : length;
-        Py_UCS4 *bigger = PyMem_Realloc(scratch->points, (size_t)capacity * sizeof(Py_UCS4));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
-            return NULL;
-        }
-        scratch->points = bigger;
-        scratch->capacity = capacity;
-    }
-    return scratch->points;
+static Py_UCS4 *buffer_get(Buffer *buffer, Py_ssize_t length) {
+    if (length <= 256) return buffer->points = buffer->small;
+    buffer->points = PyMem_Malloc((size_t)length * sizeof(Py_UCS4));
+    if (buffer->points == NULL) PyErr_NoMemory();
+    return buffer->points;
+}
+
+static void buffer_free(Buffer *buffer) {
+    if (buffer->points != buffer->small) PyMem_Free(buffer->points);
 }
 
 typedef struct {
     PyObject_HEAD
     Table freq;            /* word -> frequency (0 for prefixes only) */
-    Scratch text;          /* the code points of the text being cut */
     double logtotal;
     double start[4];
     double trans[4][4];    /* trans[from][to] */
@@ -429,10 +427,17 @@ static PyObject *Segmenter_cut(Segmenter *self, PyObject *text) {
         return NULL;
     }
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), p = 0;
-    Py_UCS4 *points = scratch_reserve(&self->text, n + 1);
-    if (points == NULL || PyUnicode_AsUCS4(text, points, n + 1, 0) == NULL) return NULL;
+    Buffer buffer;
+    Py_UCS4 *points = buffer_get(&buffer, n + 1);
+    if (points == NULL || PyUnicode_AsUCS4(text, points, n + 1, 0) == NULL) {
+        buffer_free(&buffer);
+        return NULL;
+    }
     Cut c = {text, PyUnicode_KIND(text), PyUnicode_DATA(text), points, PyList_New(0)};
-    if (c.out == NULL) return NULL;
+    if (c.out == NULL) {
+        buffer_free(&buffer);
+        return NULL;
+    }
     while (p < n) {
         Py_UCS4 ch = at(&c, p);
         if (is_block_char(ch)) {
@@ -446,8 +451,10 @@ static PyObject *Segmenter_cut(Segmenter *self, PyObject *text) {
             p++;
         }
     }
+    buffer_free(&buffer);
     return c.out;
 fail:
+    buffer_free(&buffer);
     Py_DECREF(c.out);
     return NULL;
 }
@@ -459,7 +466,6 @@ fail:
 typedef struct {
     PyObject_HEAD
     Table table;
-    Scratch scratch; /* the key being looked up */
 } FeatureIndex;
 
 static Py_ssize_t find(const FeatureIndex *self, const Py_UCS4 *key, Py_ssize_t length) {
@@ -555,10 +561,14 @@ static PyObject *FeatureIndex_count(FeatureIndex *self, PyObject *args) {
             PyErr_SetString(PyExc_TypeError, "chunks must be a list of str");
             return NULL;
         }
-    Py_UCS4 *key = scratch_reserve(&self->scratch, 3 + 2 * longest + largest_n);
+    Buffer buffer; /* the key being looked up */
+    Py_UCS4 *key = buffer_get(&buffer, 3 + 2 * longest + largest_n);
     if (key == NULL) return NULL;
     PyObject *counts = PyDict_New();
-    if (counts == NULL) return NULL;
+    if (counts == NULL) {
+        buffer_free(&buffer);
+        return NULL;
+    }
     for (Py_ssize_t i = 0; i < n_tokens; i++) { /* w:word */
         PyObject *token = PyList_GET_ITEM(tokens, i);
         key[0] = 'w';
@@ -588,8 +598,10 @@ static PyObject *FeatureIndex_count(FeatureIndex *self, PyObject *args) {
             }
         }
     }
+    buffer_free(&buffer);
     return counts;
 fail:
+    buffer_free(&buffer);
     Py_DECREF(counts);
     return NULL;
 }
@@ -601,7 +613,6 @@ static PyObject *FeatureIndex_len(FeatureIndex *self, PyObject *unused) {
 static void FeatureIndex_dealloc(FeatureIndex *self) {
     PyTypeObject *type = Py_TYPE(self);
     table_free(&self->table);
-    PyMem_Free(self->scratch.points);
     type->tp_free((PyObject *)self);
     Py_DECREF(type);
 }
@@ -930,7 +941,6 @@ static int Segmenter_init(Segmenter *self, PyObject *args, PyObject *kwargs) {
 static void Segmenter_dealloc(Segmenter *self) {
     PyTypeObject *type = Py_TYPE(self);
     table_free(&self->freq);
-    PyMem_Free(self->text.points);
     for (int i = 0; i < 4; i++) Py_XDECREF(self->emit[i]);
     Py_XDECREF(self->force_split);
     type->tp_free((PyObject *)self);
