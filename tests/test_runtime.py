@@ -154,6 +154,7 @@ def test_compiled_feature_counts_equal_counting_the_feature_strings(bot: Bot) ->
     python_counter = FeatureCounter(MappingProxyType(classifier.vocabulary))  # not a dict
     tokenizer = Tokenizer()
     texts = list(load_data(default_data_dir()).dataset.texts) + _random_texts(1000, seed=3)
+    all_counts = []
     for text in texts:
         normalized = normalize(text)
         tokens = tokenizer.tokenize(normalized)
@@ -175,6 +176,13 @@ def test_compiled_feature_counts_equal_counting_the_feature_strings(bot: Bot) ->
         expected_probabilities = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
         single = classifier.probabilities(fast)
         np.testing.assert_allclose(single, expected_probabilities, rtol=0, atol=1e-13)
+        all_counts.append(counts)
+    # the batch path (TF-IDF and softmax in one compiled pass) equals the one-message path
+    batch = classifier.probabilities_of_counts(all_counts)
+    one_by_one = [classifier.probabilities(classifier.vectorize_counts(c)) for c in all_counts]
+    np.testing.assert_allclose(batch, np.array(one_by_one), rtol=0, atol=1e-15)
+    python = classifier.probabilities_of_counts([MappingProxyType(c) for c in all_counts[:300]])
+    np.testing.assert_allclose(batch[:300], python, rtol=0, atol=1e-13)
 
 
 def test_feature_counts_with_and_without_the_compiled_index() -> None:
@@ -251,6 +259,21 @@ def test_the_compiled_softmax_checks_its_arguments() -> None:
         softmax_rows(weights, np.array([0.0]), [ids], [values])
     with pytest.raises(ValueError, match="same length"):
         softmax_rows(weights, intercept, [ids], [])
+
+
+def test_the_compiled_batch_softmax_checks_its_arguments() -> None:
+    from csbot.intents._native import softmax_counts
+
+    weights, intercept, idf = np.array([[1.0, 0.0], [0.0, 2.0]]), np.zeros(2), np.ones(2)
+    rows = np.frombuffer(softmax_counts(weights, intercept, idf, [{1: 1}, {}]))
+    np.testing.assert_allclose(rows[:2], np.exp([0.0, 2.0]) / np.exp([0.0, 2.0]).sum())
+    np.testing.assert_allclose(rows[2:], [0.5, 0.5])
+    with pytest.raises(ValueError, match="positive"):
+        softmax_counts(weights, intercept, idf, [{2: 1}])
+    with pytest.raises(TypeError, match="dict"):
+        softmax_counts(weights, intercept, idf, [[(1, 1)]])
+    with pytest.raises(ValueError, match="do not match"):
+        softmax_counts(weights, intercept, np.ones(3), [{}])
 
 
 def test_the_compiled_segmenter_checks_its_arguments() -> None:

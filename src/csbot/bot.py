@@ -85,10 +85,11 @@ class Bot:
         for i, text in enumerate(texts):
             _require_str(text, f"texts[{i}]")
         classifier = self.model.classifier
-        vectors = [self._vector(self.featurizer.analyze(t[:MAX_TEXT_CHARS])) for t in texts]
-        if not vectors:
+        analyze, counter = self.featurizer.analyze, classifier.counter
+        counts = [analyze(t[:MAX_TEXT_CHARS]).counts(counter) for t in texts]
+        if not counts:
             return []
-        return classifier.decide_many(classifier.probabilities_many(vectors))
+        return classifier.decide_many(classifier.probabilities_of_counts(counts))
 
     def reply(self, text: str, *, session_id: str | None = None, **variables: object) -> Reply:
         """Answer a message within its conversation: an FAQ answer, a question back (which

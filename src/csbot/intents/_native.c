@@ -646,36 +646,26 @@ static PyType_Spec FeatureIndex_spec = {
 
 /* tfidf(counts, idf) -> (ids, values) as bytes of Py_ssize_t and double: sklearn's
  * sublinear TF-IDF, l2-normalized (LinearModel.vectorize_counts in Python). */
-static PyObject *tfidf(PyObject *module, PyObject *args) {
-    PyObject *counts, *idf_object;
-    if (!PyArg_ParseTuple(args, "O!O:tfidf", &PyDict_Type, &counts, &idf_object)) return NULL;
-    Py_buffer idf;
-    if (PyObject_GetBuffer(idf_object, &idf, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
-    PyObject *ids = NULL, *values = NULL, *result = NULL;
-    if (idf.itemsize != sizeof(double) || idf.format == NULL || strcmp(idf.format, "d") != 0) {
-        PyErr_SetString(PyExc_TypeError, "idf must be a contiguous float64 buffer");
-        goto done;
+/* ids/values (room for len(counts)) = the l2-normalized sublinear TF-IDF of counts; returns
+ * how many, or -1 with an exception set. */
+static Py_ssize_t tfidf_into(PyObject *counts, const double *idf, Py_ssize_t n_features,
+                             Py_ssize_t *id_out, double *value_out) {
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "counts must be a dict of feature id -> count");
+        return -1;
     }
-    Py_ssize_t n_features = idf.len / (Py_ssize_t)sizeof(double);
-    Py_ssize_t n = PyDict_GET_SIZE(counts);
-    ids = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(Py_ssize_t));
-    values = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(double));
-    if (ids == NULL || values == NULL) goto done;
-    Py_ssize_t *id_out = (Py_ssize_t *)PyBytes_AS_STRING(ids);
-    double *value_out = (double *)PyBytes_AS_STRING(values);
-    const double *weights = (const double *)idf.buf;
     Py_ssize_t position = 0, k = 0;
     PyObject *key, *count;
     double squares = 0.0;
     while (PyDict_Next(counts, &position, &key, &count)) {
         Py_ssize_t i = PyLong_AsSsize_t(key);
         long c = PyLong_AsLong(count);
-        if ((i == -1 || c == -1) && PyErr_Occurred()) goto done;
+        if ((i == -1 || c == -1) && PyErr_Occurred()) return -1;
         if (i < 0 || i >= n_features || c < 1) {
             PyErr_SetString(PyExc_ValueError, "counts must map feature ids to positive counts");
-            goto done;
+            return -1;
         }
-        double v = c > 1 ? (1.0 + log((double)c)) * weights[i] : weights[i];
+        double v = c > 1 ? (1.0 + log((double)c)) * idf[i] : idf[i];
         id_out[k] = i;
         value_out[k] = v;
         squares += v * v;
@@ -684,8 +674,34 @@ static PyObject *tfidf(PyObject *module, PyObject *args) {
     double norm = sqrt(squares);
     if (norm > 0)
         for (Py_ssize_t j = 0; j < k; j++) value_out[j] /= norm;
-    result = PyTuple_Pack(2, ids, values);
-done:
+    return k;
+}
+
+static int idf_buffer(PyObject *object, Py_buffer *idf) {
+    if (PyObject_GetBuffer(object, idf, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    if (idf->itemsize != sizeof(double) || idf->format == NULL || strcmp(idf->format, "d") != 0) {
+        PyErr_SetString(PyExc_TypeError, "idf must be a contiguous float64 buffer");
+        PyBuffer_Release(idf);
+        return -1;
+    }
+    return 0;
+}
+
+/* tfidf(counts, idf) -> (ids, values) as bytes of Py_ssize_t and double: sklearn's
+ * sublinear TF-IDF, l2-normalized (LinearModel.vectorize_counts in Python). */
+static PyObject *tfidf(PyObject *module, PyObject *args) {
+    PyObject *counts, *idf_object;
+    if (!PyArg_ParseTuple(args, "O!O:tfidf", &PyDict_Type, &counts, &idf_object)) return NULL;
+    Py_buffer idf;
+    if (idf_buffer(idf_object, &idf) < 0) return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t n = PyDict_GET_SIZE(counts);
+    PyObject *ids = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(Py_ssize_t));
+    PyObject *values = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(double));
+    if (ids != NULL && values != NULL &&
+        tfidf_into(counts, idf.buf, idf.len / (Py_ssize_t)sizeof(double),
+                   (Py_ssize_t *)PyBytes_AS_STRING(ids), (double *)PyBytes_AS_STRING(values)) >= 0)
+        result = PyTuple_Pack(2, ids, values);
     Py_XDECREF(ids);
     Py_XDECREF(values);
     PyBuffer_Release(&idf);
@@ -702,7 +718,31 @@ static int float64_buffer(PyObject *object, Py_buffer *view, int ndim, const cha
     return 0;
 }
 
-/* out[:n_classes] = softmax(b + values @ w[ids]) for one message's ids and values arrays. */
+/* out[:n_classes] = softmax(b + v @ w[id]) for one message's n features. */
+static int softmax_raw(const double *w, Py_ssize_t n_features, Py_ssize_t n_classes,
+                       const double *b, const Py_ssize_t *id, const double *v, Py_ssize_t n,
+                       double *out) {
+    for (Py_ssize_t c = 0; c < n_classes; c++) out[c] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (id[k] < 0 || id[k] >= n_features) {
+            PyErr_SetString(PyExc_ValueError, "a feature id is out of range");
+            return -1;
+        }
+        const double *row = w + id[k] * n_classes;
+        for (Py_ssize_t c = 0; c < n_classes; c++) out[c] += v[k] * row[c];
+    }
+    double top = out[0] + b[0];
+    for (Py_ssize_t c = 0; c < n_classes; c++) {
+        out[c] += b[c];
+        if (out[c] > top) top = out[c];
+    }
+    double total = 0.0;
+    for (Py_ssize_t c = 0; c < n_classes; c++) total += (out[c] = exp(out[c] - top));
+    for (Py_ssize_t c = 0; c < n_classes; c++) out[c] /= total;
+    return 0;
+}
+
+/* softmax_raw for one message's ids and values arrays. */
 static int softmax_into(const double *w, Py_ssize_t n_features, Py_ssize_t n_classes,
                         const double *b, PyObject *ids_object, PyObject *values_object,
                         double *out) {
@@ -716,34 +756,68 @@ static int softmax_into(const double *w, Py_ssize_t n_features, Py_ssize_t n_cla
     Py_ssize_t n = values.shape[0];
     const char *f = ids.format;
     if (ids.itemsize != sizeof(Py_ssize_t) || ids.ndim != 1 || ids.shape[0] != n ||
-        !(strcmp(f, "n") == 0 || strcmp(f, "l") == 0 || strcmp(f, "q") == 0)) {
+        !(strcmp(f, "n") == 0 || strcmp(f, "l") == 0 || strcmp(f, "q") == 0))
         PyErr_SetString(PyExc_TypeError, "ids must be a contiguous intp array as long as values");
-        goto done;
-    }
-    const double *v = values.buf;
-    const Py_ssize_t *id = ids.buf;
-    for (Py_ssize_t c = 0; c < n_classes; c++) out[c] = 0.0;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        if (id[k] < 0 || id[k] >= n_features) {
-            PyErr_SetString(PyExc_ValueError, "a feature id is out of range");
-            goto done;
-        }
-        const double *row = w + id[k] * n_classes;
-        for (Py_ssize_t c = 0; c < n_classes; c++) out[c] += v[k] * row[c];
-    }
-    double top = out[0] + b[0];
-    for (Py_ssize_t c = 0; c < n_classes; c++) {
-        out[c] += b[c];
-        if (out[c] > top) top = out[c];
-    }
-    double total = 0.0;
-    for (Py_ssize_t c = 0; c < n_classes; c++) total += (out[c] = exp(out[c] - top));
-    for (Py_ssize_t c = 0; c < n_classes; c++) out[c] /= total;
-    rc = 0;
-done:
+    else
+        rc = softmax_raw(w, n_features, n_classes, b, ids.buf, values.buf, n, out);
     PyBuffer_Release(&ids);
     PyBuffer_Release(&values);
     return rc;
+}
+
+/* softmax_counts(weights, intercept, idf, counts) -> bytes of float64, one row of class
+ * probabilities per dict of feature counts: tfidf and softmax_rows in one pass, for
+ * classify_many. */
+static PyObject *softmax_counts(PyObject *module, PyObject *args) {
+    PyObject *weights_object, *intercept_object, *idf_object, *rows;
+    if (!PyArg_ParseTuple(args, "OOOO!:softmax_counts", &weights_object, &intercept_object,
+                          &idf_object, &PyList_Type, &rows))
+        return NULL;
+    Py_buffer weights, intercept, idf;
+    if (float64_buffer(weights_object, &weights, 2, "weights") < 0) return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t *ids = NULL;
+    double *values = NULL;
+    if (float64_buffer(intercept_object, &intercept, 1, "intercept") < 0) goto release_weights;
+    if (idf_buffer(idf_object, &idf) < 0) goto release_intercept;
+    Py_ssize_t n_features = weights.shape[0], n_classes = weights.shape[1];
+    if (intercept.shape[0] != n_classes || n_classes < 1 ||
+        idf.len / (Py_ssize_t)sizeof(double) != n_features) {
+        PyErr_SetString(PyExc_ValueError, "weights, intercept and idf do not match");
+        goto release;
+    }
+    Py_ssize_t n_rows = PyList_GET_SIZE(rows), largest = 1;
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        PyObject *counts = PyList_GET_ITEM(rows, r);
+        if (PyDict_Check(counts) && PyDict_GET_SIZE(counts) > largest)
+            largest = PyDict_GET_SIZE(counts);
+    }
+    ids = PyMem_Malloc((size_t)largest * sizeof(Py_ssize_t));
+    values = PyMem_Malloc((size_t)largest * sizeof(double));
+    if (ids == NULL || values == NULL) {
+        PyErr_NoMemory();
+        goto release;
+    }
+    result = PyBytes_FromStringAndSize(NULL, n_rows * n_classes * (Py_ssize_t)sizeof(double));
+    if (result == NULL) goto release;
+    double *out = (double *)PyBytes_AS_STRING(result);
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        Py_ssize_t n = tfidf_into(PyList_GET_ITEM(rows, r), idf.buf, n_features, ids, values);
+        if (n < 0 || softmax_raw(weights.buf, n_features, n_classes, intercept.buf, ids, values,
+                                 n, out + r * n_classes) < 0) {
+            Py_CLEAR(result);
+            break;
+        }
+    }
+release:
+    PyBuffer_Release(&idf);
+release_intercept:
+    PyBuffer_Release(&intercept);
+release_weights:
+    PyBuffer_Release(&weights);
+    PyMem_Free(ids);
+    PyMem_Free(values);
+    return result;
 }
 
 /* softmax_rows(weights, intercept, ids, values) -> bytes of float64, one row of class
@@ -877,6 +951,9 @@ static PyMethodDef module_methods[] = {
     {"best_row", best_row, METH_VARARGS,
      "best_row(keys, weights, n_rows, start, end, ids, values) -> (row - start, score) or\n"
      "None: the FAQ index row most similar to a message (FaqIndex.best_match)."},
+    {"softmax_counts", softmax_counts, METH_VARARGS,
+     "softmax_counts(weights, intercept, idf, counts) -> bytes: float64 class probabilities,\n"
+     "one row per dict of feature counts (tfidf, then softmax)."},
     {"softmax_rows", softmax_rows, METH_VARARGS,
      "softmax_rows(weights, intercept, ids, values) -> bytes: float64 class probabilities,\n"
      "one row per message: the softmax of intercept + values[i] @ weights[ids[i]], for lists\n"

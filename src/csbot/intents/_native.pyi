@@ -28,3 +28,6 @@ def softmax_rows(
 def best_row(
     keys: object, weights: object, n_rows: int, start: int, end: int, ids: object, values: object
 ) -> tuple[int, float] | None: ...
+def softmax_counts(
+    weights: object, intercept: object, idf: object, counts: list[dict[int, int]]
+) -> bytes: ...

@@ -103,6 +103,14 @@ class LinearModel:
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
 
+    def probabilities_of_counts(self, counts: Sequence[Mapping[int, int]]) -> np.ndarray:
+        """`probabilities_many` of the vectors of feature counts (`vectorize_counts`), in one
+        compiled pass when available."""
+        if native is not None and all(type(c) is dict for c in counts):
+            packed = native.softmax_counts(self.weights, self.intercept, self.idf, list(counts))
+            return np.frombuffer(packed, dtype=np.float64).reshape(len(counts), -1)
+        return self.probabilities_many([self.vectorize_counts(c) for c in counts])
+
     def predict(self, vector: SparseVector) -> Prediction:
         """Top intent and top-3 ranking; `out_of_scope` when below the threshold."""
         return self.decide(self.probabilities(vector))

@@ -53,7 +53,10 @@ class FeatureCounter:
     ) -> dict[int, int]:
         if self._index is not None:
             counts: dict[int, int] = self._index.count(
-                list(tokens), list(chunks), CHAR_NGRAMS, bigrams
+                tokens if type(tokens) is list else list(tokens),
+                chunks if type(chunks) is list else list(chunks),
+                CHAR_NGRAMS,
+                bigrams,
             )
             return counts
         return count_strings(self.vocabulary, feature_strings(tokens, chunks, bigrams=bigrams))
