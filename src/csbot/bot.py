@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import time
 import warnings
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from csbot.entities import extract_entities
 from csbot.errors import ModelVersionWarning
 from csbot.intents.classifier import SparseVector
 from csbot.intents.features import Analysis, Featurizer
+from csbot.intents.text import SURROGATES
 from csbot.model import Model
 from csbot.persist import RETRAIN_HINT, load_model
 from csbot.privacy import mask_pii
@@ -31,8 +31,6 @@ from csbot.types import Prediction, Reply
 _log = logging.getLogger("csbot")
 
 MAX_TEXT_CHARS = 2000  # longer messages are cut (and the reply says so)
-# Lone surrogates are not characters: they cannot be encoded, logged or sent as JSON.
-_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class Bot:
@@ -103,7 +101,7 @@ class Bot:
         if session_id is not None:
             _require_str(session_id, "session_id")
         truncated = len(text) > MAX_TEXT_CHARS
-        text = _SURROGATES.sub("\ufffd", text[:MAX_TEXT_CHARS])
+        text = SURROGATES.sub("\ufffd", text[:MAX_TEXT_CHARS])
         model = self.model
         kb = model.knowledge_base
         analysis = self.featurizer.analyze(text)

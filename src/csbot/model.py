@@ -56,6 +56,5 @@ class Model:
         """The emotion model's probability that the customer is upset (0 without one)."""
         if self.emotion is None:
             return 0.0
-        emotion = self.emotion
-        vector = emotion.vectorize_counts(emotion_counts(emotion.counter, text, tokens))
-        return float(self.emotion.probabilities(vector)[0])
+        counts = emotion_counts(self.emotion.counter, text, tokens)
+        return float(self.emotion.probabilities_of_counts([counts])[0, 0])

@@ -258,18 +258,23 @@ static int emit_hmm_word(const Segmenter *self, Cut *c, Py_ssize_t a, Py_ssize_t
     return emit_slice(c, a, b);
 }
 
-static int emission(const Segmenter *self, int state, Py_UCS4 ch, double *result) {
+/* emit_P[y].get(ch, MIN_FLOAT) for the four states, the character's key made once. */
+static int emissions(const Segmenter *self, Py_UCS4 ch, double result[4]) {
     PyObject *key = PyUnicode_FromOrdinal((int)ch);
     if (key == NULL) return -1;
-    PyObject *value = PyDict_GetItemWithError(self->emit[state], key);
-    Py_DECREF(key);
-    if (value == NULL) {
-        if (PyErr_Occurred()) return -1;
-        *result = MIN_FLOAT;
-        return 0;
+    int rc = 0;
+    for (int y = 0; y < 4 && rc == 0; y++) {
+        PyObject *value = PyDict_GetItemWithError(self->emit[y], key);
+        if (value == NULL) {
+            if (PyErr_Occurred()) rc = -1;
+            result[y] = MIN_FLOAT;
+            continue;
+        }
+        result[y] = PyFloat_AsDouble(value);
+        if (result[y] == -1.0 && PyErr_Occurred()) rc = -1;
     }
-    *result = PyFloat_AsDouble(value);
-    return (*result == -1.0 && PyErr_Occurred()) ? -1 : 0;
+    Py_DECREF(key);
+    return rc;
 }
 
 /* finalseg.__cut: Viterbi over a run of Han characters text[a:b]. */
@@ -283,19 +288,15 @@ static int viterbi_cut(const Segmenter *self, Cut *c, Py_ssize_t a, Py_ssize_t b
         PyErr_NoMemory();
         goto done;
     }
-    for (int y = 0; y < 4; y++) {
-        double em;
-        if (emission(self, y, at(c, a), &em) < 0) goto done;
-        v[0][y] = self->start[y] + em;
-    }
+    double em[4];
+    if (emissions(self, at(c, a), em) < 0) goto done;
+    for (int y = 0; y < 4; y++) v[0][y] = self->start[y] + em[y];
     for (Py_ssize_t t = 1; t < n; t++) {
-        Py_UCS4 ch = at(c, a + t);
+        if (emissions(self, at(c, a + t), em) < 0) goto done;
         for (int y = 0; y < 4; y++) {
-            double em;
-            if (emission(self, y, ch, &em) < 0) goto done;
             int p0 = PREVIOUS[y][0], p1 = PREVIOUS[y][1];
-            double s0 = v[t - 1][p0] + self->trans[p0][y] + em;
-            double s1 = v[t - 1][p1] + self->trans[p1][y] + em;
+            double s0 = v[t - 1][p0] + self->trans[p0][y] + em[y];
+            double s1 = v[t - 1][p1] + self->trans[p1][y] + em[y];
             int take1 = s1 > s0 || (s1 == s0 && p1 > p0);
             v[t][y] = take1 ? s1 : s0;
             back[t][y] = (unsigned char)(take1 ? p1 : p0);

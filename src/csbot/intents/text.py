@@ -45,7 +45,8 @@ ABBREVIATIONS: dict[str, str] = {
     "qx": "取消",
 }
 
-_SURROGATES = re.compile("[\ud800-\udfff]")
+# Lone surrogates are not characters: they cannot be encoded, logged or sent as JSON.
+SURROGATES = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _LATIN_WORD = re.compile(r"(?<![a-z])[a-z]+(?![a-z])")
 # Order, phone and tracking numbers are arbitrary: a placeholder keeps the fact, not the digits.
@@ -67,7 +68,7 @@ def _to_simplified() -> opencc.OpenCC:
 def fold(text: str) -> str:
     """Only what never changes meaning: lone surrogates dropped, NFKC (full-width to
     half-width), Traditional to Simplified Chinese, lower case, control characters to spaces."""
-    text = _SURROGATES.sub("", text)
+    text = SURROGATES.sub("", text)
     text = _to_simplified().convert(unicodedata.normalize("NFKC", text)).lower()
     return _CONTROL.sub(" ", text)
 
