@@ -47,7 +47,8 @@ class Bot:
         self.model = model
         self.sessions: SessionStore = sessions if sessions is not None else InMemorySessionStore()
         self.log = log  # where replies and ratings are recorded (opt-in), e.g. SQLiteLog
-        self.featurizer = featurizer or Featurizer()
+        # the model's lexicon, whatever featurizer (tokenizer) is passed to share
+        self.featurizer = (featurizer or Featurizer()).with_lexicon(model.lexicon)
 
     @classmethod
     def load(
@@ -121,7 +122,7 @@ class Bot:
             entities=extract_entities(text),
         )
         given = frozenset(k for k, v in variables.items() if v is not None and str(v).strip())
-        decision = decide(message, state, kb, self._matcher(vector, text), given)
+        decision = decide(message, state, kb, self._matcher(analysis, text), given)
         if session_id is not None:
             self.sessions.put(session_id, decision.state)
         values = {**variables, **decision.state.entities, **decision.values}
@@ -176,18 +177,19 @@ class Bot:
         self.sessions.put(session_id, replace(state, awaiting_rating=True))
         return render(kb.messages["ask_rating"], {}, kb.variables)
 
-    def _vector(self, analysis: Analysis) -> SparseVector:
+    def _vector(self, analysis: Analysis, *, content: bool = False) -> SparseVector:
         classifier = self.model.classifier
-        return classifier.vectorize_counts(analysis.counts(classifier.counter))
+        return classifier.vectorize_counts(analysis.counts(classifier.counter, content=content))
 
-    def _matcher(self, vector: SparseVector, text: str) -> Matcher:
-        """FAQ lookup for the policy: the message's own vector when it asks about `text`."""
+    def _matcher(self, analysis: Analysis, text: str) -> Matcher:
+        """FAQ lookup for the policy, on content features (`Analysis.content_features`):
+        the message's own analysis when it asks about `text`."""
         model = self.model
         threshold = model.knowledge_base.settings["faq_match_threshold"]
 
         def match(query: str, intent: str) -> FaqEntry | None:
-            query_vector = vector if query == text else self._vector(self.featurizer.analyze(query))
-            faq_id, score = model.faq_index.best_match(query_vector, intent)
+            found = analysis if query == text else self.featurizer.analyze(query)
+            faq_id, score = model.faq_index.best_match(self._vector(found, content=True), intent)
             return model.knowledge_base.faq(faq_id) if faq_id and score >= threshold else None
 
         return match

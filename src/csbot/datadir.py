@@ -15,6 +15,7 @@ from csbot.intents.dataset import (
     read_training_data,
     training_files,
 )
+from csbot.intents.lexicon import Lexicon, read_lexicon
 from csbot.problems import Problem, error_from, raise_errors
 from csbot.responses.knowledge_base import (
     KnowledgeBase,
@@ -25,6 +26,7 @@ from csbot.responses.knowledge_base import (
 FAQ_FILE = "faq.yaml"
 TRAINING_DIR = "training"
 EMOTION_FILE = "emotion.yaml"  # optional: without it, emotion comes from the lexicon alone
+LEXICON_FILE = "lexicon.yaml"  # optional: word categories as classifier features
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class TrainingData:
     knowledge_base: KnowledgeBase
     dataset: Dataset
     emotion: Dataset  # labelled negative / neutral messages; empty when there is no file
+    lexicon: Lexicon | None  # None when there is no lexicon file
     warnings: tuple[Problem, ...]
     fingerprint: str
 
@@ -64,10 +67,15 @@ def validate_data(
     if (data_dir / EMOTION_FILE).exists():
         emotion, emotion_problems = read_emotion_data(data_dir / EMOTION_FILE)
         problems.extend(emotion_problems)
+    lexicon = None
+    if (data_dir / LEXICON_FILE).exists():
+        lexicon, lexicon_problems = read_lexicon(data_dir / LEXICON_FILE)
+        problems.extend(lexicon_problems)
     if kb is None or any(p.severity == "error" for p in problems):
         return None, problems
     warnings = tuple(p for p in problems if p.severity == "warning")
-    return TrainingData(kb, dataset, emotion, warnings, data_fingerprint(data_dir)), problems
+    fingerprint = data_fingerprint(data_dir)
+    return TrainingData(kb, dataset, emotion, lexicon, warnings, fingerprint), problems
 
 
 def load_data(data_dir: Path, minimums: Minimums = None) -> TrainingData:
@@ -79,11 +87,13 @@ def load_data(data_dir: Path, minimums: Minimums = None) -> TrainingData:
 
 
 def data_fingerprint(data_dir: Path) -> str:
-    """SHA-256 over the knowledge base and the training files (names and bytes)."""
+    """SHA-256 over the knowledge base, the emotion and lexicon files and the training
+    files (names and bytes)."""
     digest = hashlib.sha256()
     for path in [
         data_dir / FAQ_FILE,
         data_dir / EMOTION_FILE,
+        data_dir / LEXICON_FILE,
         *training_files(data_dir / TRAINING_DIR),
     ]:
         if path.is_file():

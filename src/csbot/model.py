@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from csbot.intents.classifier import LinearModel
+from csbot.intents.lexicon import Lexicon
 from csbot.responses.emotion import emotion_counts
 from csbot.responses.knowledge_base import KnowledgeBase, knowledge_base_from_dict
 from csbot.responses.matching import FaqIndex
 
 # Bump when the feature extraction or the state layout changes: older files must be retrained.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Model:
     knowledge_base: KnowledgeBase
     faq_index: FaqIndex
     emotion: LinearModel | None = None  # negative vs neutral; None: lexicon only
+    lexicon: Lexicon | None = None  # word categories the classifier's `g:` features use
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -31,6 +33,7 @@ class Model:
             "knowledge_base": self.knowledge_base.to_dict(),
             "faq_index": self.faq_index.to_state(),
             "emotion": self.emotion.to_state() if self.emotion else None,
+            "lexicon": self.lexicon.to_state() if self.lexicon else None,
         }
 
     @classmethod
@@ -45,6 +48,7 @@ class Model:
             knowledge_base_from_dict(state["knowledge_base"]),
             FaqIndex.from_state(state["faq_index"]),
             LinearModel.from_state(state["emotion"]) if state.get("emotion") else None,
+            Lexicon.from_state(state["lexicon"]) if state.get("lexicon") else None,
         )
         if set(model.classifier.classes) != set(model.knowledge_base.intent_names):
             raise ValueError("classifier intents differ from the knowledge base's")

@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from csbot.intents.compiled import native
 from csbot.intents.text import Tokenizer, normalize
 
+if TYPE_CHECKING:
+    from csbot.intents.lexicon import Lexicon
+
 CHAR_NGRAMS = (1, 2, 3)
+# Marks where a message starts and ends (control characters, which `normalize` removes from
+# any text), so that n-grams touching them tell how it opens and how it closes: "在吗" alone
+# is a greeting, "...还有货吗" ends a question.
+START, END = "\x02", "\x03"
 
 
 def feature_strings(
-    tokens: Sequence[str], chunks: Sequence[str], *, bigrams: bool = True
+    tokens: Sequence[str],
+    chunks: Sequence[str],
+    *,
+    bigrams: bool = True,
+    ngrams: Sequence[int] = CHAR_NGRAMS,
 ) -> list[str]:
     """Word unigrams (`w:`), word bigrams (`b:`, unless `bigrams` is false) and character
-    1-3-grams (`c:`) taken within each chunk, in that order."""
+    n-grams (`c:`, of the sizes in `ngrams`) taken within each chunk, in that order."""
     features = [f"w:{t}" for t in tokens]
     if bigrams:
         features.extend(f"b:{a}|{b}" for a, b in pairwise(tokens))
     for chunk in chunks:
-        for n in CHAR_NGRAMS:
+        for n in ngrams:
             features.extend(f"c:{chunk[i : i + n]}" for i in range(len(chunk) - n + 1))
     return features
 
@@ -49,49 +61,97 @@ class FeatureCounter:
         self._index = native.FeatureIndex(vocabulary) if compiled else None  # type: ignore[union-attr]
 
     def count(
-        self, tokens: Sequence[str], chunks: Sequence[str], *, bigrams: bool = True
+        self,
+        tokens: Sequence[str],
+        chunks: Sequence[str],
+        *,
+        bigrams: bool = True,
+        ngrams: tuple[int, ...] = CHAR_NGRAMS,
     ) -> dict[int, int]:
         if self._index is not None:
             counts: dict[int, int] = self._index.count(
                 tokens if type(tokens) is list else list(tokens),
                 chunks if type(chunks) is list else list(chunks),
-                CHAR_NGRAMS,
+                ngrams,
                 bigrams,
             )
             return counts
-        return count_strings(self.vocabulary, feature_strings(tokens, chunks, bigrams=bigrams))
+        features = feature_strings(tokens, chunks, bigrams=bigrams, ngrams=ngrams)
+        return count_strings(self.vocabulary, features)
 
 
-def extract_features(normalized: str, tokens: Sequence[str]) -> list[str]:
+def extract_features(
+    normalized: str,
+    tokens: Sequence[str],
+    categories: Sequence[str] = (),
+    *,
+    bounded: bool = True,
+) -> list[str]:
     """The classifier's features: words, bigrams and character n-grams taken within each
-    space-separated chunk, so typos still share most character n-grams."""
-    return feature_strings(tokens, normalized.split(" "))
+    space-separated chunk (so typos still share most character n-grams), with the message's
+    start and end marked unless `bounded` is false, then the lexicon's `categories` (`g:`)."""
+    if not bounded:
+        features = feature_strings(tokens, normalized.split(" "))
+    else:
+        features = feature_strings(_bounded(tokens), _chunks(normalized))
+    features.extend(f"g:{c}" for c in categories)
+    return features
+
+
+def _bounded(tokens: Sequence[str]) -> list[str]:
+    return [START, *tokens, END]
+
+
+def _chunks(normalized: str) -> list[str]:
+    return f"{START}{normalized}{END}".split(" ")
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
     normalized: str
     tokens: list[str]
+    categories: list[str] = field(default_factory=list)  # of the lexicon's words it contains
 
     @property
     def features(self) -> list[str]:
-        return extract_features(self.normalized, self.tokens)
+        return extract_features(self.normalized, self.tokens, self.categories)
 
-    def counts(self, counter: FeatureCounter) -> dict[int, int]:
-        """`count_strings(counter.vocabulary, self.features)`, computed directly."""
-        return counter.count(self.tokens, self.normalized.split(" "))
+    @property
+    def content_features(self) -> list[str]:
+        """Words and characters only, without the start and end marks or the categories:
+        what FAQ questions are compared on."""
+        return extract_features(self.normalized, self.tokens, bounded=False)
+
+    def counts(self, counter: FeatureCounter, *, content: bool = False) -> dict[int, int]:
+        """`count_strings(counter.vocabulary, self.features)` (or `self.content_features`),
+        computed directly."""
+        if content:
+            return counter.count(self.tokens, self.normalized.split(" "))
+        counts = counter.count(_bounded(self.tokens), _chunks(self.normalized))
+        vocabulary = counter.vocabulary
+        for category in self.categories:
+            index = vocabulary.get(f"g:{category}")
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        return counts
 
 
 class Featurizer:
     """normalize -> tokenize -> feature strings, the one path every text takes."""
 
-    def __init__(self, tokenizer: Tokenizer | None = None) -> None:
+    def __init__(self, tokenizer: Tokenizer | None = None, lexicon: Lexicon | None = None) -> None:
         self.tokenizer = tokenizer or Tokenizer()
+        self.lexicon = lexicon
+
+    def with_lexicon(self, lexicon: Lexicon | None) -> Featurizer:
+        """This featurizer (sharing its tokenizer) with another lexicon."""
+        return self if lexicon is self.lexicon else Featurizer(self.tokenizer, lexicon)
 
     def __call__(self, text: str) -> list[str]:
         return self.analyze(text).features
 
     def analyze(self, text: str) -> Analysis:
-        """The normalized text and its words, from one tokenization."""
+        """The normalized text, its words and its lexicon categories, from one pass."""
         normalized = normalize(text)
-        return Analysis(normalized, self.tokenizer.tokenize(normalized))
+        categories = self.lexicon.find(normalized.split(" ")) if self.lexicon else []
+        return Analysis(normalized, self.tokenizer.tokenize(normalized), categories)

@@ -61,6 +61,11 @@ class TrainingResult:
     fitted: FittedClassifier = field(repr=False)
 
 
+# A feature in (nearly) every utterance, such as the start-of-message mark alone, tells the
+# intents apart no better than the intercept and would only dilute the FAQ index's cosines.
+MAX_DOCUMENT_FREQUENCY = 0.999
+
+
 def _identity(features: list[str]) -> list[str]:
     return features
 
@@ -73,7 +78,11 @@ def fit_classifier(
 ) -> FittedClassifier:
     """Fit TF-IDF + multinomial logistic regression; deterministic for the same input."""
     vectorizer = TfidfVectorizer(
-        analyzer=_identity, sublinear_tf=True, min_df=config.min_df, dtype=np.float64
+        analyzer=_identity,
+        sublinear_tf=True,
+        min_df=config.min_df,
+        max_df=MAX_DOCUMENT_FREQUENCY,
+        dtype=np.float64,
     )
     matrix = vectorizer.fit_transform(features)
     estimator = LogisticRegression(
@@ -219,8 +228,8 @@ def cross_validate_data(
     minimums: Minimums = None,
 ) -> EvaluationReport:
     """`csbot eval` without a file: k-fold cross-validation of the data in `data_dir`."""
-    dataset = load_data(data_dir, minimums).dataset
-    featurize = Featurizer()
+    data = load_data(data_dir, minimums)
+    dataset, featurize = data.dataset, Featurizer(lexicon=data.lexicon)
     return cross_validate([featurize(t) for t in dataset.texts], dataset.labels, config)[1]
 
 
@@ -251,7 +260,7 @@ def train_on(
     """Train on data already validated (or built in memory, as the benchmarks do)."""
     start = time.perf_counter() if start is None else start
     dataset = data.dataset
-    featurize = Featurizer()
+    featurize = Featurizer(lexicon=data.lexicon)
     features = [featurize(text) for text in dataset.texts]
     labels = dataset.labels
     progress(f"{config.folds}-fold cross-validation and the final model ...")
@@ -260,11 +269,11 @@ def train_on(
     classifier = fitted.model
 
     def vectorize(text: str) -> Any:
-        return classifier.vectorize(featurize(text))
+        return classifier.vectorize(featurize.analyze(text).content_features)
 
     index = FaqIndex.build(data.knowledge_base, vectorize, len(classifier.vocabulary))
     emotion = fit_emotion(data.emotion, dataset, featurize) if data.emotion.examples else None
-    model = Model(classifier, data.knowledge_base, index, emotion)
+    model = Model(classifier, data.knowledge_base, index, emotion, data.lexicon)
     seconds = time.perf_counter() - start
     metadata = {
         "versions": library_versions(),
@@ -295,7 +304,7 @@ def heldout_macro_f1(
     model: Model, pairs: Sequence[tuple[str, str]], featurize: Featurizer
 ) -> float:
     """Macro-F1 of a model on (intent, text) pairs."""
-    classifier = model.classifier
+    classifier, featurize = model.classifier, featurize.with_lexicon(model.lexicon)
     predicted = [
         classifier.predict(classifier.vectorize(featurize(text))).intent for _, text in pairs
     ]
