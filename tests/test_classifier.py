@@ -59,3 +59,31 @@ def test_threshold_choice_prefers_the_best_macro_f1() -> None:
     labels = ["a", "a", OUT_OF_SCOPE, OUT_OF_SCOPE]
     threshold = choose_threshold(probabilities, classes, labels)
     assert 0.6 < threshold <= 0.7  # only then is the 0.6 row sent to out_of_scope
+
+
+def test_decide_many_ranks_like_decide_with_ties_in_class_order() -> None:
+    features, labels = _tiny_features()
+    model = fit_classifier(features, labels, TrainingConfig(), threshold=0.5).model
+    rows = np.array(
+        [
+            [0.25, 0.25, 0.25, 0.25],  # all tied: class order
+            [0.1, 0.4, 0.1, 0.4],
+            [0.7, 0.1, 0.1, 0.1],
+            *model.probabilities_many([model.vectorize(f) for f in features[:20]]),
+        ]
+    )
+    assert model.decide_many(rows) == [model.decide(row) for row in rows]
+    assert [s.intent for s in model.decide_many(rows[:1])[0].ranking] == list(model.classes[:3])
+
+
+def test_a_duplicated_or_missing_feature_in_the_state_is_refused() -> None:
+    features, labels = _tiny_features()
+    state = fit_classifier(features, labels, TrainingConfig()).model.to_state()
+    names = state["features"].split("\n")
+    for broken in ([*names[:-1], names[0]], names[:-1]):
+        try:
+            LinearModel.from_state(state | {"features": "\n".join(broken)})
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("a broken feature list was accepted")

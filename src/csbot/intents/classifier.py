@@ -120,11 +120,14 @@ class LinearModel:
 
     def decide_many(self, probabilities: np.ndarray) -> list[Prediction]:
         """`decide` for each row of a matrix of probabilities."""
-        return [self._decide(row) for row in probabilities.tolist()]
+        # Highest first, ties in class order: a stable sort of the negated values.
+        orders = np.argsort(-probabilities, axis=1, kind="stable")[:, :RANKING_SIZE]
+        decide = self._decide
+        return [decide(v, o) for v, o in zip(probabilities.tolist(), orders.tolist(), strict=True)]
 
-    def _decide(self, values: list[float]) -> Prediction:
-        # Highest first, ties in class order (a stable sort; cheaper than numpy for 14 values).
-        order = sorted(range(len(values)), key=values.__getitem__, reverse=True)[:RANKING_SIZE]
+    def _decide(self, values: list[float], order: list[int] | None = None) -> Prediction:
+        if order is None:  # one message: cheaper than numpy for 14 values
+            order = sorted(range(len(values)), key=values.__getitem__, reverse=True)[:RANKING_SIZE]
         ranking = tuple(ScoredIntent(self.classes[i], values[i]) for i in order)
         top = ranking[0]
         if top.intent != OUT_OF_SCOPE and top.confidence < self.threshold:
@@ -133,9 +136,14 @@ class LinearModel:
 
     def to_state(self) -> dict[str, Any]:
         """Plain values only (numpy arrays, dicts, str, float) for the model file."""
+        features = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        if [self.vocabulary[f] for f in features] != list(range(len(features))):
+            raise ValueError("vocabulary ids must be 0 .. n-1")
         return {
             "classes": list(self.classes),
-            "vocabulary": dict(self.vocabulary),
+            # one string (features in id order, one a line): unpickled at once, not as
+            # tens of thousands of small strings; no feature holds a line break
+            "features": "\n".join(features),
             "idf": self.idf,
             "weights": self.weights,
             "intercept": self.intercept,
@@ -145,7 +153,8 @@ class LinearModel:
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> LinearModel:
         classes = tuple(state["classes"])
-        vocabulary = dict(state["vocabulary"])
+        names = state["features"].split("\n") if state["features"] else []
+        vocabulary = dict(zip(names, range(len(names)), strict=True))
         idf = np.asarray(state["idf"], dtype=np.float64)
         weights = np.asarray(state["weights"], dtype=np.float64)
         intercept = np.asarray(state["intercept"], dtype=np.float64)
@@ -154,7 +163,7 @@ class LinearModel:
             idf.shape != (n_features,)
             or weights.shape != (n_features, n_classes)
             or intercept.shape != (n_classes,)
-            or not all(isinstance(v, int) and 0 <= v < n_features for v in vocabulary.values())
+            or len(vocabulary) != len(names)
         ):
             raise ValueError("classifier arrays do not match its vocabulary and classes")
         return cls(classes, vocabulary, idf, weights, intercept, float(state["threshold"]))

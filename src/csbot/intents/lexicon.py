@@ -50,14 +50,21 @@ class Lexicon:
         if not self.words:
             return []
         counts = self._counter.count([], chunks, bigrams=False, ngrams=self._sizes)
+        if not counts:
+            return []
         return sorted(c for group, n in counts.items() for c in self._groups[group] * n)
 
-    def to_state(self) -> dict[str, list[str]]:
-        return {word: list(categories) for word, categories in self.words.items()}
+    def to_state(self) -> str:
+        """One line per word, `word<TAB>category,category`: one string in the model file."""
+        return "\n".join(f"{w}\t{','.join(cats)}" for w, cats in self.words.items())
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Sequence[str]]) -> Lexicon:
-        return cls({str(w): tuple(str(c) for c in cats) for w, cats in state.items()})
+    def from_state(cls, state: str) -> Lexicon:
+        words: dict[str, tuple[str, ...]] = {}
+        for line in state.split("\n") if state else ():
+            word, categories = line.split("\t")
+            words[word] = tuple(categories.split(","))
+        return cls(words)
 
 
 def read_lexicon(path: Path) -> tuple[Lexicon, list[Problem]]:
