@@ -157,3 +157,21 @@ def test_state_keeps_turns_and_counts_upset_turns() -> None:
     state = decisions[-1].state
     assert [t.intent for t in state.turns] == ["shipping", "shipping"]
     assert state.negative_turns == 1
+
+
+def test_an_answer_variant_uses_the_order_number_once_it_is_known() -> None:
+    from csbot.responses.policy import choose_answer
+
+    asks = "请把订单号发我，我帮您查"
+    uses = "订单{order_id}我帮您查"
+    uses_phone = "我打{phone}联系您"
+    plain = "在订单详情里可以看到"
+    options = [asks, uses, uses_phone, plain]
+    for key in ("a", "b", "c", "d", "e"):
+        assert choose_answer(options, key, {"order_id"}) == uses
+        assert choose_answer(options, key, {"order_id", "shop_name"}) == uses
+        assert choose_answer(options, key, set()) in {asks, plain}
+        assert choose_answer(options, key, {"phone"}) == uses_phone
+        assert choose_answer([uses], key, set()) == uses  # nothing else to choose
+    # without slots in any variant the choice is the plain deterministic pick
+    assert choose_answer([asks, plain], "k", {"order_id"}) in {asks, plain}

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from csbot.entities import Entity
 from csbot.intents.classifier import OUT_OF_SCOPE
 from csbot.responses.emotion import IRRITATED
-from csbot.responses.knowledge_base import FaqEntry, KnowledgeBase, UrgentRule
+from csbot.responses.knowledge_base import SLOTS, FaqEntry, KnowledgeBase, UrgentRule
+from csbot.responses.render import placeholders
 from csbot.sessions import PendingClarification, PendingSlot, SessionState, Turn, append_turn
 from csbot.types import HandoffReason, Prediction, Priority
 
+SLOT_NAMES = frozenset(SLOTS)
 # Intents that are not a customer's business question: never offered as clarification options.
 NOT_BUSINESS = frozenset({OUT_OF_SCOPE, "greeting", "thanks", "human_agent"})
 _PRIORITY_ORDER: tuple[Priority, ...] = ("normal", "high", "urgent")
@@ -142,7 +144,14 @@ def decide(
         if given or not _is_question(prediction):
             slot_entry = kb.faq(pending_slot.faq_id)
             return _answer(
-                kb, state, slot_entry.intent, prediction.confidence, slot_entry, key, upset
+                kb,
+                state,
+                slot_entry.intent,
+                prediction.confidence,
+                slot_entry,
+                key,
+                upset,
+                available,
             )
 
     if pending_clarification is not None:
@@ -239,7 +248,20 @@ def _answer_or_ask(
                 replace(state, pending_slot=pending, fallbacks=0),
                 faq_id=entry.id,
             )
-    return _answer(kb, state, intent, confidence, entry, key, upset)
+    return _answer(kb, state, intent, confidence, entry, key, upset, available)
+
+
+def choose_answer(options: Sequence[str], key: str, known: Set[str]) -> str:
+    """One of an answer's variants, the same for the same `key`: one that uses a value the
+    customer (or the embedding service) gave, such as the order number, when there is one,
+    so that the answer does not ask for it again; otherwise one that needs no slot value
+    nobody gave."""
+    needs = [set(placeholders(o)) & SLOT_NAMES for o in options]
+    using = [o for o, slots in zip(options, needs, strict=True) if slots and slots <= known]
+    if using:
+        return pick(using, key)
+    without = [o for o, slots in zip(options, needs, strict=True) if not slots - known]
+    return pick(without or options, key)
 
 
 def _answer(
@@ -250,11 +272,13 @@ def _answer(
     entry: FaqEntry | None,
     key: str,
     upset: bool,
+    available: frozenset[str],
 ) -> Decision:
     """The FAQ entry's (or the intent's default) answer, with the intent's hand-off, or a
     calming hand-off when the customer is upset."""
     spec = kb.intent(intent)
-    template = pick(entry.answers if entry else spec.default_answers, key)
+    known = available | state.entities.keys()
+    template = choose_answer(entry.answers if entry else spec.default_answers, key, known)
     state = replace(state, fallbacks=0)
     faq_id = entry.id if entry else None
     if spec.handoff is not None:
