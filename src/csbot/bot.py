@@ -107,7 +107,7 @@ class Bot:
         kb = model.knowledge_base
         analysis = self.featurizer.analyze(text)
         vector = self._vector(analysis)
-        probabilities = model.classifier.probabilities(vector)
+        probabilities = model.classifier.probabilities(vector).tolist()
         prediction = model.classifier.decide(probabilities)
         state = (self.sessions.get(session_id) if session_id else None) or SessionState()
         message = Message(
@@ -115,7 +115,7 @@ class Bot:
             masked=mask_pii(text),
             normalized=analysis.normalized,
             prediction=prediction,
-            probabilities=dict(zip(model.classifier.classes, probabilities.tolist(), strict=True)),
+            probabilities=dict(zip(model.classifier.classes, probabilities, strict=True)),
             emotion=emotion_score(
                 text, model.negative_probability(text, analysis.tokens), state.negative_turns
             ),

@@ -3,6 +3,7 @@ numpy alone. Training (scikit-learn) produces its arrays; answering never import
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,9 +41,6 @@ class LinearModel:
     counter: FeatureCounter = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # Plain-Python copy of idf: indexing a list is several times faster than an array
-        # for the few dozen features of one message.
-        object.__setattr__(self, "_idf", self.idf.tolist())
         object.__setattr__(self, "counter", FeatureCounter(self.vocabulary))
         for name in ("idf", "weights", "intercept"):  # what the compiled helpers read
             array = np.ascontiguousarray(getattr(self, name), dtype=np.float64)
@@ -65,7 +63,7 @@ class LinearModel:
             return SparseVector(
                 np.frombuffer(ids, dtype=np.intp), np.frombuffer(values, dtype=np.float64)
             )
-        idf: list[float] = self._idf  # type: ignore[attr-defined]
+        idf = self._idf_list
         values = [(1.0 + math.log(n)) * idf[i] if n > 1 else idf[i] for i, n in counts.items()]
         norm = math.sqrt(math.fsum(v * v for v in values))
         if norm > 0:
@@ -74,6 +72,12 @@ class LinearModel:
             np.fromiter(counts, dtype=np.intp, count=len(counts)),
             np.array(values, dtype=np.float64),
         )
+
+    @functools.cached_property
+    def _idf_list(self) -> list[float]:
+        """Plain-Python copy of idf for the Python path (built on first use): indexing a list
+        is several times faster than an array for the few dozen features of one message."""
+        return self.idf.tolist()  # type: ignore[no-any-return]
 
     def probabilities(self, vector: SparseVector) -> np.ndarray:
         """Class probabilities (softmax of the linear scores), in `classes` order."""
@@ -115,8 +119,10 @@ class LinearModel:
         """Top intent and top-3 ranking; `out_of_scope` when below the threshold."""
         return self.decide(self.probabilities(vector))
 
-    def decide(self, probabilities: np.ndarray) -> Prediction:
-        return self._decide(probabilities.tolist())
+    def decide(self, probabilities: np.ndarray | list[float]) -> Prediction:
+        """The prediction for one message's probabilities (an array or a list)."""
+        values = probabilities.tolist() if isinstance(probabilities, np.ndarray) else probabilities
+        return self._decide(values)
 
     def decide_many(self, probabilities: np.ndarray) -> list[Prediction]:
         """`decide` for each row of a matrix of probabilities."""
