@@ -112,6 +112,14 @@ def test_a_new_full_question_replaces_the_clarification() -> None:
     assert d.handoff == "requested"
 
 
+def test_a_question_about_one_option_is_answered_itself_not_the_earlier_one() -> None:
+    """ "催一下发货" picks shipping; its own FAQ entry answers, not the entry matching the
+    ambiguous message before it ("快递到哪了还是退款" -> shipping_where)."""
+    sure = [("shipping", 0.9), ("refund", 0.05), ("out_of_scope", 0.05)]
+    _, d = run([message("快递到哪了还是退款", CLOSE), message("催一下发货", sure)])
+    assert (d.kind, d.intent, d.faq_id) == ("answer", "shipping", "shipping_not_shipped")
+
+
 def test_an_unresolved_clarification_hands_off() -> None:
     _, d = run([message("快递到哪了还是退款", CLOSE), message("嗯嗯嗯", UNCLEAR)])
     assert (d.kind, d.handoff) == ("handoff", "clarification_failed")

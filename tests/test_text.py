@@ -5,7 +5,14 @@ import jieba
 import pytest
 
 from csbot.intents.features import Featurizer, extract_features
-from csbot.intents.text import _REPEATS, NUMBER_TOKEN, Tokenizer, _collapse_repeats, normalize
+from csbot.intents.text import (
+    _REPEATS,
+    LINK_TOKEN,
+    NUMBER_TOKEN,
+    Tokenizer,
+    _collapse_repeats,
+    normalize,
+)
 
 
 @pytest.mark.parametrize(
@@ -19,6 +26,10 @@ from csbot.intents.text import _REPEATS, NUMBER_TOKEN, Tokenizer, _collapse_repe
         ("abc\x00\u200bdef", "abc def"),
         ("bad\ud800text", "badtext"),
         ("", ""),
+        ("https://m.tb.cn/h.5xYz?sm=1a 这单发了没", f"{LINK_TOKEN} 这单发了没"),
+        ("看下这个WWW.Shop.com/item/88这个有货吗", f"看下这个 {LINK_TOKEN} 这个有货吗"),
+        ("[图片]你看 都碎成这样了[视频]", "你看 都碎成这样了"),
+        ("[微笑] 好的", "[微笑] 好的"),  # an emoji in words stays: it tells the mood
     ],
 )
 def test_normalize_canonicalizes_width_case_spacing_and_repeats(raw: str, expected: str) -> None:

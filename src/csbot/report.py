@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from csbot.conversation_log import RatingEvent, ReplyEvent, SQLiteLog
 from csbot.intents.classifier import OUT_OF_SCOPE
-from csbot.intents.text import NUMBER_TOKEN, Tokenizer, normalize
+from csbot.intents.text import LINK_TOKEN, NUMBER_TOKEN, Tokenizer, normalize
 
 _PERIOD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -144,7 +144,10 @@ def _terms(events: Sequence[ReplyEvent], tokenizer: Tokenizer) -> Counter[str]:
         words = {
             w
             for w in tokenizer.tokenize(normalize(event.text))
-            if len(w) >= 2 and w not in _STOP and w != NUMBER_TOKEN and not w.isdigit()
+            if len(w) >= 2
+            and w not in _STOP
+            and w not in (NUMBER_TOKEN, LINK_TOKEN)
+            and not w.isdigit()
         }
         counts.update(words)
     return counts

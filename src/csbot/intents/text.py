@@ -57,6 +57,12 @@ _REPEATS = re.compile(r"([^\w\s])\1+|(.)\2{3,}")
 _SPACES = re.compile(r"\s+")
 
 NUMBER_TOKEN = "numx"
+LINK_TOKEN = "urlx"
+# Links customers paste (a product page, a tracking page) say nothing of what they want: one
+# placeholder keeps the fact. A link ends at a space or at the first non-ASCII character.
+_LINK = re.compile(r"(?:https?://|www\.)[!-~]*")
+# What chat platforms put in a message for a picture, video, voice note or card sent with it.
+_MEDIA = re.compile(r"\[(?:图片|视频|语音|表情|动画表情|链接|商品|商品卡片|订单|文件|位置)\]")
 
 
 @functools.cache
@@ -79,10 +85,11 @@ def _collapse_repeats(match: re.Match[str]) -> str:
 
 
 def normalize(text: str) -> str:
-    """Canonical form for classification: `fold`, then pinyin abbreviations expanded, long
-    numbers replaced by a placeholder, repeated punctuation and characters collapsed,
-    single spaces."""
+    """Canonical form for classification: `fold`, then links and long numbers replaced by
+    placeholders, chat platforms' media placeholders ([图片] ...) dropped, pinyin
+    abbreviations expanded, repeated punctuation and characters collapsed, single spaces."""
     text = fold(text)
+    text = _MEDIA.sub(" ", _LINK.sub(f" {LINK_TOKEN} ", text))
     text = _LONG_NUMBER.sub(f" {NUMBER_TOKEN} ", text)
     text = _LATIN_WORD.sub(lambda m: ABBREVIATIONS.get(m.group(), m.group()), text)
     text = _REPEATS.sub(_collapse_repeats, text)

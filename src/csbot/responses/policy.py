@@ -155,9 +155,13 @@ def decide(
             )
 
     if pending_clarification is not None:
-        chosen = _resolve_choice(message, pending_clarification.options, kb)
-        if chosen is not None:
-            chosen_entry = match(pending_clarification.question, chosen)
+        choice = _resolve_choice(message, pending_clarification.options, kb)
+        if choice is not None:
+            chosen, by_question = choice
+            # A pick by number or name answers the question asked before; a new question
+            # about one of the options is itself what to answer.
+            asked = message.text if by_question else pending_clarification.question
+            chosen_entry = match(asked, chosen)
             return _answer_or_ask(
                 kb, state, chosen, prediction.confidence, chosen_entry, key, upset, available
             )
@@ -345,26 +349,28 @@ def _ambiguous(prediction: Prediction, settings: Mapping[str, float]) -> bool:
     )
 
 
-def _resolve_choice(message: Message, options: tuple[str, ...], kb: KnowledgeBase) -> str | None:
-    """Which option the customer picked: by number (1, 第一个, 后者), by name, or by
-    asking a question that is clearly about one of them."""
+def _resolve_choice(
+    message: Message, options: tuple[str, ...], kb: KnowledgeBase
+) -> tuple[str, bool] | None:
+    """Which option the customer picked, and whether by asking a question that is clearly
+    about one of them (rather than by number, 1, 第一个, 后者, or by name)."""
     bare = re.sub(r"[^\w]", "", message.normalized)
     number = _CHOICE.match(bare)
     if number:
-        return options[0 if number.group(1) in "1一" else 1]
+        return options[0 if number.group(1) in "1一" else 1], False
     if bare in _CHOICE_WORDS:
-        return options[_CHOICE_WORDS[bare]]
+        return options[_CHOICE_WORDS[bare]], False
     named = [
         o
         for o in options
         if len(bare) >= 2 and (bare in kb.intent(o).title or kb.intent(o).title in bare)
     ]
     if len(named) == 1:
-        return named[0]
+        return named[0], False
     ranked = sorted(options, key=lambda o: -message.probabilities.get(o, 0.0))
     best, other = (message.probabilities.get(o, 0.0) for o in ranked[:2])
     if best >= CHOICE_MIN_PROBABILITY and best >= CHOICE_RATIO * other:
-        return ranked[0]
+        return ranked[0], True
     return None
 
 
