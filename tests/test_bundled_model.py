@@ -17,6 +17,8 @@ HELDOUT_SETS = {
     "heldout2.tsv": Path(__file__).parent / "data" / "heldout2.tsv",
     # messages that name a specific product or off-topic subject in nearly every line
     "heldout3.tsv": Path(__file__).parent / "data" / "heldout3.tsv",
+    # messy chat: run-ons, heavy typos, fragments, slang, long stories
+    "heldout4.tsv": Path(__file__).parent / "data" / "heldout4.tsv",
 }
 
 

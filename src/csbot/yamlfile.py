@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,12 @@ from csbot.errors import DataError
 
 YamlPath = tuple[str | int, ...]
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+# libyaml's parser when PyYAML was built with it (about five times faster), else PyYAML's own
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The characters YAML does not allow in a document (PyYAML's reader's set).
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +50,13 @@ def read_yaml(path: Path) -> YamlDocument:
         raise DataError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        loader = yaml.SafeLoader(text)
-    except yaml.reader.ReaderError as exc:  # control characters, refused before parsing
-        line = text.count("\n", 0, exc.position) + 1
-        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+    refused = _NOT_PRINTABLE.search(text)  # YAML refuses these before parsing
+    if refused:
+        line = text.count("\n", 0, refused.start()) + 1
         raise DataError(
-            f"{path}:{line}: malformed YAML: character U+{code:04X} is not allowed"
-        ) from None
+            f"{path}:{line}: malformed YAML: character U+{ord(refused.group()):04X} is not allowed"
+        )
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         lines: dict[YamlPath, int] = {}
@@ -67,7 +73,7 @@ def read_yaml(path: Path) -> YamlDocument:
 
 
 def _construct(
-    loader: yaml.SafeLoader,
+    loader: Any,
     node: yaml.Node,
     key: YamlPath,
     lines: dict[YamlPath, int],
