@@ -133,3 +133,12 @@ def test_the_trained_model_keeps_its_lexicon_and_the_bot_uses_it(
         assert with_lexicon.intent == "shipping", message
         shipping = dict((s.intent, s.confidence) for s in without.ranking).get("shipping", 0.0)
         assert with_lexicon.confidence > shipping + 0.2, message
+
+
+def test_content_counts_from_the_full_counts_equal_counting_the_content(bot: Bot) -> None:
+    """What the FAQ lookup uses: the classifier's counts without the start/end marks and
+    the categories are the counts of the content features."""
+    counter = bot.model.classifier.counter
+    for text in [*_sample_texts(), "", "在吗", "https://x.cn 燃气灶 打不着火 詹姆斯"]:
+        analysis = bot.featurizer.analyze(text)
+        assert counter.content(analysis.counts(counter)) == analysis.counts(counter, content=True)

@@ -106,7 +106,9 @@ class Bot:
         model = self.model
         kb = model.knowledge_base
         analysis = self.featurizer.analyze(text)
-        vector = self._vector(analysis)
+        counter = model.classifier.counter
+        counts = analysis.counts(counter)
+        vector = model.classifier.vectorize_counts(counts)
         probabilities = model.classifier.probabilities(vector).tolist()
         prediction = model.classifier.decide(probabilities)
         state = (self.sessions.get(session_id) if session_id else None) or SessionState()
@@ -122,7 +124,7 @@ class Bot:
             entities=extract_entities(text),
         )
         given = frozenset(k for k, v in variables.items() if v is not None and str(v).strip())
-        decision = decide(message, state, kb, self._matcher(analysis, text), given)
+        decision = decide(message, state, kb, self._matcher(counts, text), given)
         if session_id is not None:
             self.sessions.put(session_id, decision.state)
         values = {**variables, **decision.state.entities, **decision.values}
@@ -177,19 +179,25 @@ class Bot:
         self.sessions.put(session_id, replace(state, awaiting_rating=True))
         return render(kb.messages["ask_rating"], {}, kb.variables)
 
-    def _vector(self, analysis: Analysis, *, content: bool = False) -> SparseVector:
+    def _vector(self, analysis: Analysis) -> SparseVector:
         classifier = self.model.classifier
-        return classifier.vectorize_counts(analysis.counts(classifier.counter, content=content))
+        return classifier.vectorize_counts(analysis.counts(classifier.counter))
 
-    def _matcher(self, analysis: Analysis, text: str) -> Matcher:
+    def _matcher(self, counts: dict[int, int], text: str) -> Matcher:
         """FAQ lookup for the policy, on content features (`Analysis.content_features`):
-        the message's own analysis when it asks about `text`."""
+        from the message's own feature `counts` when it asks about `text`."""
         model = self.model
+        classifier = model.classifier
         threshold = model.knowledge_base.settings["faq_match_threshold"]
 
         def match(query: str, intent: str) -> FaqEntry | None:
-            found = analysis if query == text else self.featurizer.analyze(query)
-            faq_id, score = model.faq_index.best_match(self._vector(found, content=True), intent)
+            content = (
+                classifier.counter.content(counts)
+                if query == text
+                else self.featurizer.analyze(query).counts(classifier.counter, content=True)
+            )
+            vector = classifier.vectorize_counts(content)
+            faq_id, score = model.faq_index.best_match(vector, intent)
             return model.knowledge_base.faq(faq_id) if faq_id and score >= threshold else None
 
         return match

@@ -53,12 +53,26 @@ class FeatureCounter:
     `count_strings(vocabulary, feature_strings(...))` gives, in the same order, computed
     with a compiled index of the vocabulary when one can be built (no strings created)."""
 
-    __slots__ = ("_index", "vocabulary")
+    __slots__ = ("_index", "_not_content", "vocabulary")
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
         self.vocabulary = vocabulary
         compiled = native is not None and type(vocabulary) is dict
         self._index = native.FeatureIndex(vocabulary) if compiled else None  # type: ignore[union-attr]
+        self._not_content: frozenset[int] | None = None
+
+    def content(self, counts: Mapping[int, int]) -> dict[int, int]:
+        """`Analysis.counts(counter)` -> `Analysis.counts(counter, content=True)`: without the
+        features of the start and end marks (no other feature holds them) and the lexicon's
+        categories, counted once instead of counting the message again."""
+        if self._not_content is None:  # found on first use; ids never change
+            self._not_content = frozenset(
+                i
+                for f, i in self.vocabulary.items()
+                if START in f or END in f or f.startswith("g:")
+            )
+        dropped = self._not_content
+        return {i: n for i, n in counts.items() if i not in dropped}
 
     def count(
         self,
