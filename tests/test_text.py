@@ -70,3 +70,14 @@ def test_collapsing_repeats_in_one_pass_equals_the_two_substitutions() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         two_passes = characters.sub(r"\1\1\1", punctuation.sub(r"\1", text))
         assert _REPEATS.sub(_collapse_repeats, text) == two_passes, text
+
+
+def test_folding_is_done_once_and_changes_nothing_the_second_time() -> None:
+    from csbot.intents.text import Folded, fold
+
+    text = "ＫＤ到哪了？ 發貨了沒"
+    folded = fold(text)
+    assert type(folded) is Folded and folded == "kd到哪了? 发货了没"
+    assert fold(folded) is folded
+    assert fold(str(folded)) == folded  # a plain string with the same text folds the same
+    assert normalize(folded) == normalize(text)

@@ -15,7 +15,7 @@ from csbot.entities import extract_entities
 from csbot.errors import ModelVersionWarning
 from csbot.intents.classifier import SparseVector
 from csbot.intents.features import Analysis, Featurizer
-from csbot.intents.text import SURROGATES
+from csbot.intents.text import SURROGATES, fold
 from csbot.model import Model
 from csbot.persist import RETRAIN_HINT, load_model
 from csbot.privacy import mask_pii
@@ -105,7 +105,8 @@ class Bot:
         text = SURROGATES.sub("\ufffd", text[:MAX_TEXT_CHARS])
         model = self.model
         kb = model.knowledge_base
-        analysis = self.featurizer.analyze(text)
+        folded = fold(text)  # once for the features, the anger cues and the emotion model
+        analysis = self.featurizer.analyze(folded)
         counter = model.classifier.counter
         counts = analysis.counts(counter)
         vector = model.classifier.vectorize_counts(counts)
@@ -119,7 +120,7 @@ class Bot:
             prediction=prediction,
             probabilities=dict(zip(model.classifier.classes, probabilities, strict=True)),
             emotion=emotion_score(
-                text, model.negative_probability(text, analysis.tokens), state.negative_turns
+                folded, model.negative_probability(folded, analysis.tokens), state.negative_turns
             ),
             entities=extract_entities(text),
         )

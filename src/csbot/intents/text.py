@@ -71,12 +71,21 @@ def _to_simplified() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-def fold(text: str) -> str:
+class Folded(str):
+    """A text `fold` has already folded: folding it again returns it as it is, so that the
+    steps of one reply (normalizing, the anger cues, the emotion model) fold it once."""
+
+    __slots__ = ()
+
+
+def fold(text: str) -> Folded:
     """Only what never changes meaning: lone surrogates dropped, NFKC (full-width to
     half-width), Traditional to Simplified Chinese, lower case, control characters to spaces."""
+    if type(text) is Folded:
+        return text
     text = SURROGATES.sub("", text)
     text = _to_simplified().convert(unicodedata.normalize("NFKC", text)).lower()
-    return _CONTROL.sub(" ", text)
+    return Folded(_CONTROL.sub(" ", text))
 
 
 def _collapse_repeats(match: re.Match[str]) -> str:
