@@ -1,7 +1,8 @@
-"""Hatch build hook: compiles csbot's optional C segmenter (src/csbot/intents/_native.c).
+"""Hatch build hook: compiles csbot's optional C helpers (src/csbot/intents/_native.c:
+jieba's cut, feature counting, TF-IDF, softmax, FAQ scores).
 
-The extension only makes tokenizing faster: its words are plain jieba's. Without a C
-compiler the build goes on without it and csbot uses jieba itself.
+The extension only makes answering faster: its results are those of the Python code.
+Without a C compiler the build goes on without it and csbot runs that Python code.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ SOURCE = "src/csbot/intents/_native.c"
 MODULE = "csbot.intents._native"
 
 
-def compile_segmenter(root: Path, build_dir: Path) -> Path:
+def compile_extension(root: Path, build_dir: Path) -> Path:
     """Build the extension with setuptools' compiler support; returns the built file."""
     from setuptools import Distribution, Extension
     from setuptools.command.build_ext import build_ext
@@ -34,17 +35,17 @@ def compile_segmenter(root: Path, build_dir: Path) -> Path:
     return Path(command.get_ext_fullpath(MODULE))
 
 
-class SegmenterBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+class NativeBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         root = Path(self.root)
-        build_dir = root / "build" / "segmenter"
+        build_dir = root / "build" / "native"
         try:
-            built = compile_segmenter(root, build_dir)
-        except Exception as error:  # no compiler, no headers: jieba does the work instead
+            built = compile_extension(root, build_dir)
+        except Exception as error:  # no compiler, no headers: the Python code does the work
             self.app.display_warning(
-                f"csbot: the C segmenter was not built ({error}); tokenizing uses plain jieba"
+                f"csbot: the C helpers were not built ({error}); their Python code does the work"
             )
             return
         if version == "editable":  # the package is imported from src/: put it there

@@ -87,3 +87,25 @@ def test_a_duplicated_or_missing_feature_in_the_state_is_refused() -> None:
             pass
         else:
             raise AssertionError("a broken feature list was accepted")
+
+
+def test_a_fold_from_the_shared_count_matrix_equals_fitting_the_fold_itself() -> None:
+    """Cross-validation's folds select their features from one count matrix; the result is
+    what `fit_classifier` on the fold's training rows gives for its test rows."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from csbot.intents.training import _fold_probabilities, _identity
+
+    features, labels = _tiny_features()
+    config = TrainingConfig(min_df=2)
+    test_idx = np.arange(0, len(labels), 4)
+    train_idx = np.setdiff1d(np.arange(len(labels)), test_idx)
+    counts = CountVectorizer(analyzer=_identity).fit_transform(features)
+    classes, got = _fold_probabilities(counts, np.asarray(labels), train_idx, test_idx, config)
+    train = [features[i] for i in train_idx], [labels[i] for i in train_idx]
+    fitted = fit_classifier(*train, config)
+    expected = fitted.estimator.predict_proba(
+        fitted.vectorizer.transform([features[i] for i in test_idx])
+    )
+    assert classes == fitted.model.classes
+    np.testing.assert_allclose(got, expected, atol=1e-12)

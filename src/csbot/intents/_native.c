@@ -645,8 +645,6 @@ static PyType_Spec FeatureIndex_spec = {
     FeatureIndex_slots,
 };
 
-/* tfidf(counts, idf) -> (ids, values) as bytes of Py_ssize_t and double: sklearn's
- * sublinear TF-IDF, l2-normalized (LinearModel.vectorize_counts in Python). */
 /* ids/values (room for len(counts)) = the l2-normalized sublinear TF-IDF of counts; returns
  * how many, or -1 with an exception set. */
 static Py_ssize_t tfidf_into(PyObject *counts, const double *idf, Py_ssize_t n_features,
