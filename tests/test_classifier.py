@@ -1,8 +1,18 @@
 import numpy as np
+import pytest
 
 from csbot.intents.classifier import OUT_OF_SCOPE, LinearModel
 from csbot.intents.features import Featurizer
-from csbot.intents.training import TrainingConfig, choose_threshold, fit_classifier
+from csbot.intents.training import (
+    LOGISTIC,
+    SVM,
+    TrainingConfig,
+    calibrated,
+    choose_threshold,
+    fit_classifier,
+    fit_scale,
+    scores,
+)
 from tests.conftest import TINY_DATA
 
 
@@ -19,13 +29,20 @@ def _tiny_features() -> tuple[list[list[str]], list[str]]:
     return features, labels
 
 
-def test_runtime_probabilities_equal_sklearn_predict_proba() -> None:
+@pytest.mark.parametrize("linear_model", [SVM, LOGISTIC])
+def test_runtime_probabilities_equal_the_sklearn_models(linear_model: str) -> None:
     features, labels = _tiny_features()
-    fitted = fit_classifier(features, labels, TrainingConfig())
+    fitted = fit_classifier(features, labels, TrainingConfig(linear_model=linear_model))
     probe = [*features, Featurizer()("完全没见过的句子 qwerty"), []]
-    expected = fitted.estimator.predict_proba(fitted.vectorizer.transform(probe))
     got = np.array([fitted.model.probabilities(fitted.model.vectorize(f)) for f in probe])
-    np.testing.assert_allclose(got, expected, atol=1e-9)
+    np.testing.assert_allclose(got, fitted.probabilities(probe), atol=1e-9)
+    if linear_model == LOGISTIC:  # scale 1: logistic regression's own probabilities
+        expected = fitted.estimator.predict_proba(fitted.vectorizer.transform(probe))
+        np.testing.assert_allclose(got, expected, atol=1e-9)
+    scaled = calibrated(fitted, 3.5, 0.4)
+    got = np.array([scaled.model.probabilities(scaled.model.vectorize(f)) for f in probe])
+    np.testing.assert_allclose(got, scaled.probabilities(probe), atol=1e-9)
+    assert scaled.model.threshold == 0.4 and not np.allclose(got, fitted.probabilities(probe))
 
 
 def test_below_threshold_becomes_out_of_scope_with_the_ranking_kept() -> None:
@@ -41,7 +58,9 @@ def test_below_threshold_becomes_out_of_scope_with_the_ranking_kept() -> None:
 def test_state_round_trip_and_shape_checks() -> None:
     features, labels = _tiny_features()
     model = fit_classifier(features, labels, TrainingConfig()).model
-    again = LinearModel.from_state(model.to_state())
+    state = model.to_state()
+    assert state["weights"].dtype == state["idf"].dtype == np.float32  # half the file size
+    again = LinearModel.from_state(state)
     vector = model.vectorize(features[0])
     np.testing.assert_array_equal(model.probabilities(vector), again.probabilities(vector))
     state = model.to_state() | {"idf": model.idf[:-1]}
@@ -51,6 +70,17 @@ def test_state_round_trip_and_shape_checks() -> None:
         assert "do not match" in str(exc)
     else:
         raise AssertionError("a truncated idf array was accepted")
+
+
+def test_the_fitted_scale_recovers_the_one_the_labels_were_drawn_with() -> None:
+    rng = np.random.default_rng(0)
+    classes = ("a", "b", "c")
+    class_scores = rng.normal(size=(4000, 3))
+    for true_scale in (0.5, 2.0, 6.0):
+        p = np.exp(true_scale * class_scores)
+        p /= p.sum(axis=1, keepdims=True)
+        labels = [classes[rng.choice(3, p=row)] for row in p]
+        assert fit_scale(class_scores, classes, labels) == pytest.approx(true_scale, rel=0.15)
 
 
 def test_threshold_choice_prefers_the_best_macro_f1() -> None:
@@ -94,18 +124,18 @@ def test_a_fold_from_the_shared_count_matrix_equals_fitting_the_fold_itself() ->
     what `fit_classifier` on the fold's training rows gives for its test rows."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from csbot.intents.training import _fold_probabilities, _identity
+    from csbot.intents.training import _fold_scores, _identity
 
     features, labels = _tiny_features()
     config = TrainingConfig(min_df=2)
     test_idx = np.arange(0, len(labels), 4)
     train_idx = np.setdiff1d(np.arange(len(labels)), test_idx)
     counts = CountVectorizer(analyzer=_identity).fit_transform(features)
-    classes, got = _fold_probabilities(counts, np.asarray(labels), train_idx, test_idx, config)
+    classes, got = _fold_scores(counts, np.asarray(labels), train_idx, test_idx, config)
     train = [features[i] for i in train_idx], [labels[i] for i in train_idx]
     fitted = fit_classifier(*train, config)
-    expected = fitted.estimator.predict_proba(
-        fitted.vectorizer.transform([features[i] for i in test_idx])
+    expected = scores(
+        fitted.estimator, fitted.vectorizer.transform([features[i] for i in test_idx])
     )
     assert classes == fitted.model.classes
-    np.testing.assert_allclose(got, expected, atol=1e-12)
+    np.testing.assert_allclose(got, expected, atol=1e-6)

@@ -65,7 +65,7 @@ def test_runtime_probabilities_equal_the_sklearn_model_on_all_data() -> None:
     features = [featurize(t) for t in dataset.texts]
     fitted = fit_classifier(features, dataset.labels, TrainingConfig())
     probe = features + [featurize(t) for t in _generated_messages(dataset.texts, 1000)]
-    expected = fitted.estimator.predict_proba(fitted.vectorizer.transform(probe))
+    expected = fitted.probabilities(probe)
     model = fitted.model
     single = np.array([model.probabilities(model.vectorize(f)) for f in probe])
     batch = model.probabilities_many([model.vectorize(f) for f in probe])

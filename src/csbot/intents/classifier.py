@@ -29,7 +29,8 @@ class SparseVector:
 
 @dataclass(frozen=True)
 class LinearModel:
-    """Multinomial logistic regression over sublinear TF-IDF features, plus the confidence
+    """A linear model over sublinear TF-IDF features whose scores' softmax gives the class
+    probabilities (training folds its calibration into the weights), plus the confidence
     threshold below which a message is `out_of_scope`."""
 
     classes: tuple[str, ...]
@@ -150,9 +151,10 @@ class LinearModel:
             # one string (features in id order, one a line): unpickled at once, not as
             # tens of thousands of small strings; no feature holds a line break
             "features": "\n".join(features),
-            "idf": self.idf,
-            "weights": self.weights,
-            "intercept": self.intercept,
+            # single precision: training rounds the arrays to it (see training.fit_classifier)
+            "idf": self.idf.astype(np.float32),
+            "weights": self.weights.astype(np.float32),
+            "intercept": self.intercept.astype(np.float32),
             "threshold": self.threshold,
         }
 

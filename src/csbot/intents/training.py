@@ -11,9 +11,12 @@ from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
 
 from csbot.datadir import TrainingData, load_data
 from csbot.errors import ModelError
@@ -31,24 +34,42 @@ Progress = Callable[[str], None]
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.71, 0.01), 2)
 
 
+SVM, LOGISTIC = "svm", "logistic"
+
+
 @dataclass(frozen=True, slots=True)
 class TrainingConfig:
-    """Hyper-parameters; the defaults are what the bundled model uses."""
+    """Hyper-parameters; the defaults are what the bundled model uses.
 
-    regularization: float = 30.0  # LogisticRegression's C
-    min_df: int = 4  # a feature must occur in this many utterances (drops one-off typos)
+    `linear_model` "svm" is a one-vs-rest linear SVM (LinearSVC, squared hinge loss),
+    "logistic" multinomial logistic regression. Either's scores become probabilities by a
+    softmax with one scale fitted on the cross-validated scores (`fit_scale`). On the
+    bundled data the SVM's cross-validated macro-F1 is about one point higher, and it
+    trains in a tenth of the time."""
+
+    regularization: float = 2.0  # C of the linear model
+    min_df: int = 2  # a feature must occur in this many utterances (drops one-off typos)
     folds: int = 5
     seed: int = 0
     max_iter: int = 3000
+    linear_model: str = SVM
+    class_weight: str | None = None  # "balanced": weigh classes by the inverse of their size
 
 
 @dataclass(frozen=True)
 class FittedClassifier:
-    """The runtime classifier and the sklearn objects it was read from (for checks)."""
+    """The runtime classifier and the sklearn objects it was read from (for checks):
+    the runtime's probabilities are the softmax of `scale` times the estimator's scores."""
 
     model: LinearModel
     vectorizer: TfidfVectorizer
-    estimator: LogisticRegression
+    estimator: LinearSVC | LogisticRegression
+    scale: float = 1.0
+
+    def probabilities(self, features: Sequence[list[str]]) -> np.ndarray:
+        """What the sklearn objects give for these feature lists."""
+        class_scores = scores(self.estimator, self.vectorizer.transform(features))
+        return np.asarray(softmax(self.scale * class_scores, axis=1))
 
 
 @dataclass(frozen=True)
@@ -85,29 +106,64 @@ def fit_classifier(
         dtype=np.float64,
     )
     estimator = _fit_estimator(vectorizer.fit_transform(features), labels, config)
-    vocabulary = {str(f): int(i) for f, i in vectorizer.vocabulary_.items()}
-    coef, intercept = estimator.coef_, estimator.intercept_
-    if coef.shape[0] == 1:  # two classes: sigmoid(z) is the softmax of (0, z)
+    # The model file keeps its arrays in single precision (half the size); the estimator and
+    # the runtime use the same rounded values, so a loaded model equals the trained one.
+    vectorizer.idf_ = _single(vectorizer.idf_)
+    coef, intercept = _single(estimator.coef_), _single(np.atleast_1d(estimator.intercept_))
+    estimator.coef_, estimator.intercept_ = coef, intercept
+    if coef.shape[0] == 1:  # two classes: the score z is the class's against (0, z)
         coef = np.vstack([np.zeros_like(coef), coef])
         intercept = np.concatenate([[0.0], intercept])
     model = LinearModel(
         classes=tuple(str(c) for c in estimator.classes_),
-        vocabulary=vocabulary,
-        idf=vectorizer.idf_.astype(np.float64),
-        weights=np.ascontiguousarray(coef.T, dtype=np.float64),
-        intercept=np.asarray(intercept, dtype=np.float64),
+        vocabulary={str(f): int(i) for f, i in vectorizer.vocabulary_.items()},
+        idf=vectorizer.idf_,
+        weights=np.ascontiguousarray(coef.T),
+        intercept=intercept,
         threshold=threshold,
     )
     return FittedClassifier(model, vectorizer, estimator)
 
 
+def _single(values: np.ndarray) -> np.ndarray:
+    """`values` rounded to single precision, held in double precision."""
+    return np.asarray(values, dtype=np.float32).astype(np.float64)
+
+
+def calibrated(fitted: FittedClassifier, scale: float, threshold: float) -> FittedClassifier:
+    """The classifier whose probabilities are the softmax of `scale` times its scores, with
+    the confidence `threshold`."""
+    model = fitted.model
+    model = replace(
+        model,
+        weights=_single(model.weights * scale),
+        intercept=_single(model.intercept * scale),
+        threshold=threshold,
+    )
+    estimator = fitted.estimator  # rescaled back, so that `probabilities` sees the same values
+    estimator.coef_ = model.weights.T[-estimator.coef_.shape[0] :] / scale
+    estimator.intercept_ = model.intercept[-len(np.atleast_1d(estimator.intercept_)) :] / scale
+    return replace(fitted, model=model, scale=scale)
+
+
 def _fit_estimator(
     matrix: Any, labels: Sequence[str], config: TrainingConfig
-) -> LogisticRegression:
+) -> LinearSVC | LogisticRegression:
+    if config.linear_model == SVM:
+        return LinearSVC(
+            C=config.regularization,
+            max_iter=config.max_iter,
+            class_weight=config.class_weight,
+            random_state=config.seed,
+        ).fit(matrix, labels)
+    if config.linear_model != LOGISTIC:
+        raise ValueError(
+            f"linear_model must be {SVM!r} or {LOGISTIC!r}, not {config.linear_model!r}"
+        )
     estimator = LogisticRegression(
         C=config.regularization,
         max_iter=config.max_iter,
-        class_weight="balanced",
+        class_weight=config.class_weight,
         random_state=config.seed,
     )
     # Fitted in single precision, about twice as fast with the same cross-validated scores;
@@ -115,13 +171,33 @@ def _fit_estimator(
     return estimator.fit(matrix.astype(np.float32), labels)
 
 
-def out_of_fold_probabilities(
+def scores(estimator: LinearSVC | LogisticRegression, matrix: Any) -> np.ndarray:
+    """One score a class (for logistic regression, the softmax of them is `predict_proba`)."""
+    values = np.asarray(estimator.decision_function(matrix))
+    if values.ndim == 1:  # two classes: the second class's score against a zero
+        return np.column_stack([np.zeros_like(values), values])
+    return values
+
+
+def fit_scale(class_scores: np.ndarray, classes: Sequence[str], labels: Sequence[str]) -> float:
+    """The factor that turns scores into the best probabilities (least log loss) by a
+    softmax: one parameter, fitted on cross-validated scores."""
+    rows = np.arange(len(labels))
+    truth = np.array([classes.index(label) for label in labels])
+
+    def log_loss(scale: float) -> float:
+        return float(-log_softmax(class_scores * scale, axis=1)[rows, truth].mean())
+
+    return round(float(minimize_scalar(log_loss, bounds=(0.01, 100.0), method="bounded").x), 4)
+
+
+def out_of_fold_scores(
     features: Sequence[list[str]], labels: Sequence[str], config: TrainingConfig
 ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Each example's class probabilities from a model that did not see it (stratified
-    k-fold, folds fitted in parallel; the result does not depend on the order)."""
-    probabilities, classes, _, _ = _cross_validated_fits(features, labels, config, fit_all=False)
-    return probabilities, classes
+    """Each example's class scores from a model that did not see it (stratified k-fold,
+    folds fitted in parallel; the result does not depend on the order)."""
+    class_scores, classes, _, _ = _cross_validated_fits(features, labels, config, fit_all=False)
+    return class_scores, classes
 
 
 Fit = tuple[Sequence[list[str]], Sequence[str], TrainingConfig]  # features, labels, config
@@ -134,7 +210,7 @@ def _cross_validated_fits(
     fit_all: bool,
     also: Sequence[Fit] = (),
 ) -> tuple[np.ndarray, tuple[str, ...], FittedClassifier | None, list[FittedClassifier]]:
-    """Out-of-fold probabilities and, with `fit_all`, the model fitted on all examples, and
+    """Out-of-fold scores and, with `fit_all`, the model fitted on all examples, and
     the classifiers of the other fits in `also`: one worker pool for all fits, so that the
     final fit and the others use a core the folds leave idle."""
     classes = tuple(sorted(set(labels)))
@@ -145,7 +221,7 @@ def _cross_validated_fits(
     # instead of each receiving and counting the feature lists.
     counts = CountVectorizer(analyzer=_identity, dtype=np.int64).fit_transform(features)
     tasks = [
-        delayed(_fold_probabilities)(counts, label_array, train_idx, test_idx, config)
+        delayed(_fold_scores)(counts, label_array, train_idx, test_idx, config)
         for train_idx, test_idx in splits
     ]
     if fit_all:  # first: the longest task, started while the folds queue up
@@ -155,14 +231,15 @@ def _cross_validated_fits(
     results = Parallel(n_jobs=jobs)(tasks)
     others = [results.pop() for _ in also][::-1]
     fitted = results.pop(0) if fit_all else None
-    probabilities = np.zeros((len(labels), len(classes)))
-    for (_, test_idx), (fold_classes, fold_probabilities) in zip(splits, results, strict=True):
+    # a class missing from a fold's training rows gets a score no softmax gives weight to
+    class_scores = np.full((len(labels), len(classes)), -1e4)
+    for (_, test_idx), (fold_classes, fold_scores) in zip(splits, results, strict=True):
         column = [classes.index(c) for c in fold_classes]
-        probabilities[np.ix_(test_idx, column)] = fold_probabilities
-    return probabilities, classes, fitted, others
+        class_scores[np.ix_(test_idx, column)] = fold_scores
+    return class_scores, classes, fitted, others
 
 
-def _fold_probabilities(
+def _fold_scores(
     counts: Any,
     labels: np.ndarray,
     train_idx: np.ndarray,
@@ -181,15 +258,15 @@ def _fold_probabilities(
     tfidf = TfidfTransformer(sublinear_tf=True).fit(train[:, kept])
     estimator = _fit_estimator(tfidf.transform(train[:, kept]), labels[train_idx].tolist(), config)
     test = tfidf.transform(counts[test_idx][:, kept])
-    return tuple(str(c) for c in estimator.classes_), estimator.predict_proba(test)
+    return tuple(str(c) for c in estimator.classes_), scores(estimator, test)
 
 
 def cross_validate(
     features: Sequence[list[str]], labels: Sequence[str], config: TrainingConfig
 ) -> tuple[float, EvaluationReport]:
     """The threshold chosen on out-of-fold predictions and the report at that threshold."""
-    probabilities, classes = out_of_fold_probabilities(features, labels, config)
-    return _threshold_and_report(probabilities, classes, labels)
+    class_scores, classes = out_of_fold_scores(features, labels, config)
+    return _calibrate_and_report(class_scores, classes, labels)[1:]
 
 
 def cross_validate_and_fit(
@@ -198,23 +275,25 @@ def cross_validate_and_fit(
     config: TrainingConfig,
     also: Sequence[Fit] = (),
 ) -> tuple[float, EvaluationReport, FittedClassifier, list[FittedClassifier]]:
-    """`cross_validate`, and the classifier fitted on all examples with the chosen
-    threshold, plus the classifiers of the fits in `also` (e.g. the emotion model), all
+    """`cross_validate`, and the classifier fitted on all examples with the fitted scale and
+    the chosen threshold, plus the classifiers of the fits in `also` (e.g. the emotion model), all
     fits sharing one worker pool."""
-    probabilities, classes, fitted, others = _cross_validated_fits(
+    class_scores, classes, fitted, others = _cross_validated_fits(
         features, labels, config, fit_all=True, also=also
     )
     assert fitted is not None
-    threshold, report = _threshold_and_report(probabilities, classes, labels)
-    final = replace(fitted, model=replace(fitted.model, threshold=threshold))
-    return threshold, report, final, others
+    scale, threshold, report = _calibrate_and_report(class_scores, classes, labels)
+    return threshold, report, calibrated(fitted, scale, threshold), others
 
 
-def _threshold_and_report(
-    probabilities: np.ndarray, classes: Sequence[str], labels: Sequence[str]
-) -> tuple[float, EvaluationReport]:
+def _calibrate_and_report(
+    class_scores: np.ndarray, classes: Sequence[str], labels: Sequence[str]
+) -> tuple[float, float, EvaluationReport]:
+    """The scale, the threshold on the probabilities it gives, and the report there."""
+    scale = fit_scale(class_scores, classes, labels)
+    probabilities = softmax(class_scores * scale, axis=1)
     threshold = choose_threshold(probabilities, classes, labels)
-    return threshold, evaluate(labels, predictions_at(probabilities, classes, threshold))
+    return scale, threshold, evaluate(labels, predictions_at(probabilities, classes, threshold))
 
 
 def predictions_at(
@@ -239,7 +318,9 @@ def choose_threshold(
     return best
 
 
-EMOTION_CONFIG = TrainingConfig(regularization=3.0)
+EMOTION_CONFIG = TrainingConfig(
+    regularization=3.0, min_df=4, linear_model=LOGISTIC, class_weight="balanced"
+)
 
 
 def emotion_training_set(examples: Dataset, intents: Dataset, featurize: Featurizer) -> Fit:
@@ -326,9 +407,12 @@ def train_on(
         "examples": dataset.counts(),
         "features": len(classifier.vocabulary),
         "config": {
+            "linear_model": config.linear_model,
             "regularization": config.regularization,
+            "min_df": config.min_df,
             "folds": config.folds,
             "seed": config.seed,
+            "scale": fitted.scale,
         },
         "cross_validation": {
             "accuracy": round(report.accuracy, 6),
