@@ -9,7 +9,7 @@ import pytest
 from csbot import Bot
 from csbot.intents.evaluate import read_labelled_file
 from csbot.intents.text import normalize
-from csbot.responses.emotion import emotion_score, lexicon_score
+from csbot.responses.emotion import emotion_score, lexicon_score, repeats
 
 DATA = Path(__file__).parent / "data"
 
@@ -58,3 +58,22 @@ def test_calm_messages_score_low(text: str) -> None:
 def test_earlier_irritated_turns_raise_the_score() -> None:
     assert emotion_score("还没到吗？？", 0.0, 3) > emotion_score("还没到吗？？", 0.0, 0)
     assert emotion_score("你好", 0.0, 5) == emotion_score("你好", 0.0, 0)
+
+
+def test_a_message_repeats_the_last_one_despite_punctuation_case_and_emoji() -> None:
+    assert repeats("我的快递呢？？", "我的快递呢")
+    assert repeats("KD 到哪了 😭", "kd到哪了")
+    assert not repeats("我的快递呢", "我的退款呢")
+    assert not repeats("？？", "！！")  # nothing said: not a repeated question
+
+
+def test_asking_the_same_thing_again_raises_the_score_like_an_irritated_turn(bot: Bot) -> None:
+    fresh = Bot(bot.model, featurizer=bot.featurizer)
+    first = fresh.reply("我的快递呢", session_id="a")
+    again = fresh.reply("我的 快递呢", session_id="a")
+    other = fresh.reply("那退款呢", session_id="a")
+    state = fresh.sessions.get("a")
+    assert state is not None
+    scores = [t.emotion for t in state.turns]
+    assert scores[1] > scores[0] and first.handoff is again.handoff is None
+    assert other.intent == "refund"

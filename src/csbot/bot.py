@@ -20,7 +20,7 @@ from csbot.model import Model
 from csbot.persist import RETRAIN_HINT, load_model
 from csbot.privacy import mask_pii
 from csbot.resources import default_data_dir, default_model_dir
-from csbot.responses.emotion import emotion_score
+from csbot.responses.emotion import emotion_score, repeats
 from csbot.responses.handoff import handoff_for
 from csbot.responses.knowledge_base import FaqEntry
 from csbot.responses.policy import Matcher, Message, decide
@@ -113,14 +113,19 @@ class Bot:
         probabilities = model.classifier.probabilities(vector).tolist()
         prediction = model.classifier.decide(probabilities)
         state = (self.sessions.get(session_id) if session_id else None) or SessionState()
+        masked = mask_pii(text)
+        # the same message again counts as one more irritated turn (Turn.text is masked too)
+        again = int(bool(state.turns) and repeats(masked, state.turns[-1].text))
         message = Message(
             text=text,
-            masked=mask_pii(text),
+            masked=masked,
             normalized=analysis.normalized,
             prediction=prediction,
             probabilities=dict(zip(model.classifier.classes, probabilities, strict=True)),
             emotion=emotion_score(
-                folded, model.negative_probability(folded, analysis.tokens), state.negative_turns
+                folded,
+                model.negative_probability(folded, analysis.tokens),
+                state.negative_turns + again,
             ),
             entities=extract_entities(text),
         )

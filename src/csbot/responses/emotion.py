@@ -3,7 +3,7 @@
 Two views, the larger wins: a transparent lexicon (each cue adds evidence, noisy-or) and a
 logistic regression on character n-grams and words trained from `data/emotion.yaml`.
 Earlier irritated turns in the conversation raise the score, as repeated complaints
-would with a person."""
+would with a person, and so does asking the same thing again."""
 
 from __future__ import annotations
 
@@ -104,6 +104,13 @@ def lexicon_score(text: str) -> float:
     if score and _CALM.search(text):
         score *= _CALM_FACTOR
     return score
+
+
+def repeats(text: str, earlier: str) -> bool:
+    """Whether a message says the customer's previous one again (case, punctuation, spaces
+    and emoji aside): asking the same thing twice is impatience, however calm the words."""
+    key = "".join(ch for ch in fold(text) if ch.isalnum())
+    return bool(key) and key == "".join(ch for ch in fold(earlier) if ch.isalnum())
 
 
 def emotion_score(
