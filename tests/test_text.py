@@ -30,6 +30,9 @@ from csbot.intents.text import (
         ("看下这个WWW.Shop.com/item/88这个有货吗", f"看下这个 {LINK_TOKEN} 这个有货吗"),
         ("[图片]你看 都碎成这样了[视频]", "你看 都碎成这样了"),
         ("[微笑] 好的", "[微笑] 好的"),  # an emoji in words stays: it tells the mood
+        ("退款\u3000\u00a0 到账\u2003\n", "退款 到账"),  # Unicode spaces, as one
+        ("HTTP://A.CN/x 看看", f"{LINK_TOKEN} 看看"),
+        ("买了个www的杯子", "买了个www的杯子"),  # no link without "www."
     ],
 )
 def test_normalize_canonicalizes_width_case_spacing_and_repeats(raw: str, expected: str) -> None:
