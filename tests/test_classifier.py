@@ -41,7 +41,7 @@ def test_runtime_probabilities_equal_the_sklearn_models(linear_model: str) -> No
         np.testing.assert_allclose(got, expected, atol=1e-9)
     scaled = calibrated(fitted, 3.5, 0.4)
     got = np.array([scaled.model.probabilities(scaled.model.vectorize(f)) for f in probe])
-    np.testing.assert_allclose(got, scaled.probabilities(probe), atol=1e-9)
+    np.testing.assert_allclose(got, scaled.probabilities(probe), atol=1e-6)
     assert scaled.model.threshold == 0.4 and not np.allclose(got, fitted.probabilities(probe))
 
 
@@ -139,3 +139,10 @@ def test_a_fold_from_the_shared_count_matrix_equals_fitting_the_fold_itself() ->
     )
     assert classes == fitted.model.classes
     np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_an_unknown_linear_model_is_refused_by_name() -> None:
+    features, labels = _tiny_features()
+    config = TrainingConfig(linear_model="forest")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'svm' or 'logistic', not 'forest'"):
+        fit_classifier(features, labels, config)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -34,7 +34,9 @@ Progress = Callable[[str], None]
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.71, 0.01), 2)
 
 
-SVM, LOGISTIC = "svm", "logistic"
+LinearModelKind = Literal["svm", "logistic"]
+SVM: LinearModelKind = "svm"
+LOGISTIC: LinearModelKind = "logistic"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ class TrainingConfig:
     folds: int = 5
     seed: int = 0
     max_iter: int = 3000
-    linear_model: str = SVM
+    linear_model: LinearModelKind = SVM
     class_weight: str | None = None  # "balanced": weigh classes by the inverse of their size
 
 
@@ -132,7 +134,8 @@ def _single(values: np.ndarray) -> np.ndarray:
 
 def calibrated(fitted: FittedClassifier, scale: float, threshold: float) -> FittedClassifier:
     """The classifier whose probabilities are the softmax of `scale` times its scores, with
-    the confidence `threshold`."""
+    the confidence `threshold`. The runtime's weights are the scaled ones rounded to single
+    precision again: they give the sklearn objects' probabilities to about 1e-7."""
     model = fitted.model
     model = replace(
         model,
@@ -140,9 +143,6 @@ def calibrated(fitted: FittedClassifier, scale: float, threshold: float) -> Fitt
         intercept=_single(model.intercept * scale),
         threshold=threshold,
     )
-    estimator = fitted.estimator  # rescaled back, so that `probabilities` sees the same values
-    estimator.coef_ = model.weights.T[-estimator.coef_.shape[0] :] / scale
-    estimator.intercept_ = model.intercept[-len(np.atleast_1d(estimator.intercept_)) :] / scale
     return replace(fitted, model=model, scale=scale)
 
 
