@@ -7,7 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 MAX_TURNS = 10
@@ -59,9 +59,6 @@ class SessionState:
     pending_slot: PendingSlot | None = None
     pending_clarification: PendingClarification | None = None
     awaiting_rating: bool = False  # the bot asked for a 1-5 rating of the conversation
-
-    def with_turn(self, turn: Turn) -> SessionState:
-        return replace(self, turns=append_turn(self.turns, turn))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
