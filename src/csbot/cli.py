@@ -112,6 +112,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--model", type=Path, default=None, help="model directory for --data (default: bundled)"
     )
+    p.add_argument(
+        "--faq",
+        type=Path,
+        default=None,
+        help="labelled TSV (faq_id<TAB>text) or JSONL file: how often the reply gives that"
+        " FAQ entry's answer",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--min-examples", type=int, default=None, help="with a data directory")
     p.set_defaults(run=_eval)
@@ -178,6 +185,16 @@ def _validate(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from csbot.intents.evaluate import evaluate, read_labelled_file
 
+    if args.faq is not None:
+        from csbot.responses.faq_evaluation import evaluate_faq, read_faq_file
+
+        if args.data is not None:
+            raise SystemExit("csbot: --faq and --data are separate evaluations; give one")
+        bot = Bot.load(args.model)
+        faq_report = evaluate_faq(bot, read_faq_file(args.faq, bot.model.knowledge_base))
+        text = faq_report.format()
+        print(json.dumps(faq_report.to_dict(), ensure_ascii=False, indent=2) if args.json else text)
+        return 0
     if args.data is None or args.data.is_dir():
         from csbot.intents.training import cross_validate_data
 

@@ -100,12 +100,18 @@ def evaluate(expected: Sequence[str], predicted: Sequence[str]) -> EvaluationRep
 def read_labelled_file(path: Path) -> list[tuple[str, str]]:
     """(intent, text) pairs from a TSV file (`intent<TAB>text`) or JSONL file
     (`{"intent": ..., "text": ...}`, `label` also accepted); errors name file and line."""
+    return [(label, text) for _, label, text in read_labelled_rows(path)]
+
+
+def read_labelled_rows(path: Path) -> list[tuple[int, str, str]]:
+    """`read_labelled_file` with each pair's line number."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read as UTF-8 text ({exc})") from None
     jsonl = path.suffix.lower() in {".jsonl", ".json", ".ndjson"}
-    pairs, problems = [], []
+    rows: list[tuple[int, str, str]] = []
+    problems: list[str] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.startswith("#"):
             continue
@@ -127,11 +133,11 @@ def read_labelled_file(path: Path) -> list[tuple[str, str]]:
         if not isinstance(intent, str) or not intent.strip() or not isinstance(text, str):
             problems.append(f"{path}:{number}: field 'intent' and 'text' must be text")
             continue
-        pairs.append((intent.strip(), text))
+        rows.append((number, intent.strip(), text))
     if problems:
         raise DataError(
             f"{len(problems)} error(s) in {path}:\n  " + "\n  ".join(problems), tuple(problems)
         )
-    if not pairs:
+    if not rows:
         raise DataError(f"{path}: no labelled examples")
-    return pairs
+    return rows
