@@ -14,7 +14,7 @@ from tests.conftest import TINY_DATA
 from tests.test_chat_page import CHROMIUM, FLAGS, SCREENSHOT_DIR
 
 # Questions about pickup codes, which the tiny model has never seen. Features must occur in
-# four utterances (min_df), so four labelled examples teach the new word.
+# three utterances (min_df), so four labelled examples teach the new word.
 MISUNDERSTOOD = ["驿站的取件码在哪看", "取件码过期了怎么办", "取件码是多少", "请问取件码在哪里"]
 
 
