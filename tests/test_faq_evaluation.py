@@ -59,10 +59,19 @@ def test_the_command_prints_the_report_as_text_and_json(
         main(["eval", "--faq", str(path), "--data", str(path)])
 
 
-def test_the_bundled_knowledge_base_answers_independently_written_questions(bot: Bot) -> None:
-    """tests/data/faq_heldout.tsv: four messages for each of the 65 FAQ entries, written by
-    someone who saw the entries' answers but not their example questions."""
-    report = evaluate_faq(bot, read_faq_file(FAQ_HELDOUT, bot.model.knowledge_base))
-    assert report.examples == 260
-    assert report.accuracy >= 0.88, report.format()
-    assert (report.other_entry + report.other_intent) / report.examples <= 0.08, report.format()
+@pytest.mark.parametrize(
+    ("name", "least_right", "most_wrong"),
+    [("faq_heldout.tsv", 0.88, 0.08), ("faq_heldout2.tsv", 0.83, 0.11)],
+)
+def test_the_bundled_knowledge_base_answers_independently_written_questions(
+    bot: Bot, name: str, least_right: float, most_wrong: float
+) -> None:
+    """Messages for each of the 65 FAQ entries by writers who saw the entries' answers but
+    not their example questions: faq_heldout.tsv (4 an entry; its misses were read) and
+    faq_heldout2.tsv (written after the last questions were added, never looked into; lines
+    equal to an example question or a line of the first set dropped)."""
+    path = FAQ_HELDOUT.parent / name
+    report = evaluate_faq(bot, read_faq_file(path, bot.model.knowledge_base))
+    assert report.accuracy >= least_right, report.format()
+    wrong = (report.other_entry + report.other_intent) / report.examples
+    assert wrong <= most_wrong, report.format()
