@@ -35,6 +35,8 @@ def test_without_a_session_every_message_stands_alone(fresh: Bot) -> None:
 # sure the model is of each one moves with every retraining, so the tests take the first that
 # the bundled model finds too close to call.
 ORDER_CHANGE_AND_DELIVERY = [
+    "地址填错了 能送货上门吗",
+    "能合并发货吗 默认是哪家快递啊",
     "地址填错了 这个运费多少钱",
     "能合并发货吗 内蒙古包邮不",
     "地址填错了 补发的运费谁出",
