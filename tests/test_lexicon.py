@@ -3,6 +3,7 @@ what its features do for the classifier."""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from csbot import Bot
@@ -135,10 +136,14 @@ def test_the_trained_model_keeps_its_lexicon_and_the_bot_uses_it(
         assert with_lexicon.confidence > shipping + 0.2, message
 
 
-def test_content_counts_from_the_full_counts_equal_counting_the_content(bot: Bot) -> None:
-    """What the FAQ lookup uses: the classifier's counts without the start/end marks and
-    the categories are the counts of the content features."""
-    counter = bot.model.classifier.counter
-    for text in [*_sample_texts(), "", "在吗", "https://x.cn 燃气灶 打不着火 詹姆斯"]:
+def test_the_content_part_of_a_vector_equals_vectorizing_the_content(bot: Bot) -> None:
+    """What the FAQ lookup uses: the classifier's vector without the start/end marks and the
+    categories, normalized again, is the vector of the content features' counts."""
+    classifier = bot.model.classifier
+    counter = classifier.counter
+    for text in [*_sample_texts(), "", "在吗", "😀", "https://x.cn 燃气灶 打不着火 詹姆斯"]:
         analysis = bot.featurizer.analyze(text)
-        assert counter.content(analysis.counts(counter)) == analysis.counts(counter, content=True)
+        got = classifier.content_part(classifier.vectorize_counts(analysis.counts(counter)))
+        expected = classifier.vectorize_counts(analysis.counts(counter, content=True))
+        assert got.ids.tolist() == expected.ids.tolist(), text
+        np.testing.assert_allclose(got.values, expected.values, rtol=1e-12, atol=0)

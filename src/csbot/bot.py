@@ -130,7 +130,7 @@ class Bot:
             entities=extract_entities(text),
         )
         given = frozenset(k for k, v in variables.items() if v is not None and str(v).strip())
-        decision = decide(message, state, kb, self._matcher(counts, text), given)
+        decision = decide(message, state, kb, self._matcher(vector, text), given)
         if session_id is not None:
             self.sessions.put(session_id, decision.state)
         values = {**variables, **decision.state.entities, **decision.values}
@@ -189,21 +189,22 @@ class Bot:
         classifier = self.model.classifier
         return classifier.vectorize_counts(analysis.counts(classifier.counter))
 
-    def _matcher(self, counts: dict[int, int], text: str) -> Matcher:
+    def _matcher(self, vector: SparseVector, text: str) -> Matcher:
         """FAQ lookup for the policy, on content features (`Analysis.content_features`):
-        from the message's own feature `counts` when it asks about `text`."""
+        from the message's own `vector` when it asks about `text`."""
         model = self.model
         classifier = model.classifier
         threshold = model.knowledge_base.settings["faq_match_threshold"]
 
         def match(query: str, intent: str) -> FaqEntry | None:
             content = (
-                classifier.counter.content(counts)
+                classifier.content_part(vector)
                 if query == text
-                else self.featurizer.analyze(query).counts(classifier.counter, content=True)
+                else classifier.vectorize_counts(
+                    self.featurizer.analyze(query).counts(classifier.counter, content=True)
+                )
             )
-            vector = classifier.vectorize_counts(content)
-            faq_id, score = model.faq_index.best_match(vector, intent)
+            faq_id, score = model.faq_index.best_match(content, intent)
             return model.knowledge_base.faq(faq_id) if faq_id and score >= threshold else None
 
         return match

@@ -22,6 +22,8 @@ class Entity:
 
 _NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
 _NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
+# Most messages hold no digit, and all the number patterns need one: checked first.
+HAS_DIGIT = re.compile(r"\d").search
 ID_CARD = re.compile(
     _NOT_ALNUM_BEFORE
     + r"\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
@@ -63,18 +65,19 @@ def extract_entities(text: str) -> tuple[Entity, ...]:
             taken.append((start, end))
             found.append(Entity(kind, text[start:end], start, end))
 
-    for match in ID_CARD.finditer(text):
-        add("id_card", *match.span())
-    for match in PHONE.finditer(text):
-        add("phone", *match.span())
-    for match in TRACKING.finditer(text):
-        add("tracking_no", *match.span())
-    for match in ORDER.finditer(text):
-        add("order_id", *match.span())
-    for match in LABELLED_NUMBER.finditer(text):
-        add("order_id", *match.span(1))
-    for match in AMOUNT.finditer(text):
-        add("amount", *match.span())
+    if HAS_DIGIT(text):  # every pattern but the dates' words needs a digit
+        for match in ID_CARD.finditer(text):
+            add("id_card", *match.span())
+        for match in PHONE.finditer(text):
+            add("phone", *match.span())
+        for match in TRACKING.finditer(text):
+            add("tracking_no", *match.span())
+        for match in ORDER.finditer(text):
+            add("order_id", *match.span())
+        for match in LABELLED_NUMBER.finditer(text):
+            add("order_id", *match.span(1))
+        for match in AMOUNT.finditer(text):
+            add("amount", *match.span())
     for match in DATE.finditer(text):
         add("date", *match.span())
     return tuple(sorted(found, key=lambda e: e.start))

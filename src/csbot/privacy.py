@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import re
 
-from csbot.entities import ID_CARD, LABELLED_NUMBER, LANDLINE, ORDER, PHONE, TRACKING
+from csbot.entities import (
+    HAS_DIGIT,
+    ID_CARD,
+    LABELLED_NUMBER,
+    LANDLINE,
+    ORDER,
+    PHONE,
+    TRACKING,
+)
 
 # Anything else that looks like an order or waybill number: optional letters, 8+ digits.
 _LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]{0,4}\d[\d-]{6,}\d(?![0-9A-Za-z])")
@@ -24,13 +32,14 @@ def mask_pii(text: str) -> str:
     """`text` with ID-card numbers, phone numbers, order/tracking numbers and street
     addresses replaced: phones keep their first 3 and last 4 digits, long numbers their
     last 4, so an agent can still match them with what the customer sees."""
-    text = ID_CARD.sub("[身份证号]", text)
-    text = PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    text = LANDLINE.sub("[电话]", text)
-    text = TRACKING.sub(_keep_last4, text)
-    text = ORDER.sub(_keep_last4, text)
-    text = LABELLED_NUMBER.sub(_mask_labelled, text)
-    text = _LONG_NUMBER.sub(_keep_last4, text)
+    if HAS_DIGIT(text):  # all but the address pattern need a digit
+        text = ID_CARD.sub("[身份证号]", text)
+        text = PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+        text = LANDLINE.sub("[电话]", text)
+        text = TRACKING.sub(_keep_last4, text)
+        text = ORDER.sub(_keep_last4, text)
+        text = LABELLED_NUMBER.sub(_mask_labelled, text)
+        text = _LONG_NUMBER.sub(_keep_last4, text)
     return _ADDRESS.sub("[地址]", text)
 
 

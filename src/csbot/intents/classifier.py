@@ -57,6 +57,15 @@ class LinearModel:
         """The same vector sklearn's TfidfVectorizer(sublinear_tf=True) gives."""
         return self.vectorize_counts(count_strings(self.vocabulary, features))
 
+    def content_part(self, vector: SparseVector) -> SparseVector:
+        """A message's vector restricted to its content features and normalized again: what
+        `vectorize_counts(analysis.counts(counter, content=True))` gives, from the vector
+        already computed (a feature's TF-IDF weight does not depend on the others)."""
+        keep = self.counter.content_mask()[vector.ids]
+        values = vector.values[keep]
+        norm = float(np.sqrt(values @ values))
+        return SparseVector(vector.ids[keep], values / norm if norm else values)
+
     def vectorize_counts(self, counts: Mapping[int, int]) -> SparseVector:
         """`vectorize` from feature counts by id (see `csbot.intents.features`)."""
         if native is not None and type(counts) is dict:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from csbot.intents.compiled import native
 from csbot.intents.text import Tokenizer, normalize
 
@@ -53,26 +55,25 @@ class FeatureCounter:
     `count_strings(vocabulary, feature_strings(...))` gives, in the same order, computed
     with a compiled index of the vocabulary when one can be built (no strings created)."""
 
-    __slots__ = ("_index", "_not_content", "vocabulary")
+    __slots__ = ("_index", "_is_content", "vocabulary")
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
         self.vocabulary = vocabulary
         compiled = native is not None and type(vocabulary) is dict
         self._index = native.FeatureIndex(vocabulary) if compiled else None  # type: ignore[union-attr]
-        self._not_content: frozenset[int] | None = None
+        self._is_content: np.ndarray | None = None
 
-    def content(self, counts: Mapping[int, int]) -> dict[int, int]:
-        """`Analysis.counts(counter)` -> `Analysis.counts(counter, content=True)`: without the
-        features of the start and end marks (no other feature holds them) and the lexicon's
-        categories, counted once instead of counting the message again."""
-        if self._not_content is None:  # found on first use; ids never change
-            self._not_content = frozenset(
-                i
-                for f, i in self.vocabulary.items()
-                if START in f or END in f or f.startswith("g:")
-            )
-        dropped = self._not_content
-        return {i: n for i, n in counts.items() if i not in dropped}
+    def content_mask(self) -> np.ndarray:
+        """For each feature id, whether it is a content feature (`Analysis.content_features`):
+        not one of the start and end marks' features (no other feature holds them) or the
+        lexicon's categories. Built on first use; ids never change."""
+        if self._is_content is None:
+            mask = np.ones(max(self.vocabulary.values(), default=-1) + 1, dtype=bool)
+            for f, i in self.vocabulary.items():
+                if START in f or END in f or f.startswith("g:"):
+                    mask[i] = False
+            self._is_content = mask
+        return self._is_content
 
     def count(
         self,
