@@ -192,8 +192,11 @@ def _eval(args: argparse.Namespace) -> int:
             raise SystemExit("csbot: --faq and --data are separate evaluations; give one")
         bot = Bot.load(args.model)
         faq_report = evaluate_faq(bot, read_faq_file(args.faq, bot.model.knowledge_base))
-        text = faq_report.format()
-        print(json.dumps(faq_report.to_dict(), ensure_ascii=False, indent=2) if args.json else text)
+        print(
+            json.dumps(faq_report.to_dict(), ensure_ascii=False, indent=2)
+            if args.json
+            else faq_report.format()
+        )
         return 0
     if args.data is None or args.data.is_dir():
         from csbot.intents.training import cross_validate_data

@@ -40,10 +40,14 @@ def error_from(exc: DataError, path: str) -> Problem:
 
 def raise_errors(problems: Iterable[Problem], what: str) -> None:
     """Raise one DataError listing every error (warnings are not fatal)."""
-    errors = tuple(str(p) for p in problems if p.severity == "error")
-    if errors:
-        listing = "\n  ".join(errors)
-        raise DataError(f"{len(errors)} error(s) in {what}:\n  {listing}", errors)
+    raise_messages([str(p) for p in problems if p.severity == "error"], what)
+
+
+def raise_messages(messages: Sequence[str], what: str) -> None:
+    """Raise one DataError listing `messages` (each naming its file and line), if any."""
+    if messages:
+        listing = "\n  ".join(messages)
+        raise DataError(f"{len(messages)} error(s) in {what}:\n  {listing}", tuple(messages))
 
 
 def did_you_mean(name: str, choices: Sequence[str]) -> str:

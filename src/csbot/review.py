@@ -13,7 +13,7 @@ from csbot.datadir import TRAINING_DIR, validate_data
 from csbot.errors import DataError
 from csbot.intents.classifier import OUT_OF_SCOPE
 from csbot.intents.dataset import near_duplicate_key
-from csbot.problems import did_you_mean, raise_errors
+from csbot.problems import did_you_mean, raise_errors, raise_messages
 
 COLUMNS = ("label", "text", "predicted", "confidence", "why")
 HEADER = (
@@ -90,10 +90,7 @@ def import_reviewed(path: Path, data_dir: Path) -> ImportResult:
             continue
         existing.add(key)
         additions.setdefault(label, []).append(text)
-    if errors:
-        raise DataError(
-            f"{len(errors)} error(s) in {path}:\n  " + "\n  ".join(errors), tuple(errors)
-        )
+    raise_messages(errors, str(path))
     files: dict[str, Path] = {}
     for example in data.dataset.examples:
         files.setdefault(example.intent, Path(example.where.rsplit(":", 1)[0]))

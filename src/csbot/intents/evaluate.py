@@ -11,6 +11,7 @@ from typing import Any
 
 from csbot.errors import DataError
 from csbot.intents.classifier import OUT_OF_SCOPE
+from csbot.problems import raise_messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +135,7 @@ def read_labelled_rows(path: Path) -> list[tuple[int, str, str]]:
             problems.append(f"{path}:{number}: field 'intent' and 'text' must be text")
             continue
         rows.append((number, intent.strip(), text))
-    if problems:
-        raise DataError(
-            f"{len(problems)} error(s) in {path}:\n  " + "\n  ".join(problems), tuple(problems)
-        )
+    raise_messages(problems, str(path))
     if not rows:
         raise DataError(f"{path}: no labelled examples")
     return rows

@@ -12,9 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from csbot.errors import DataError
 from csbot.intents.evaluate import read_labelled_rows
-from csbot.problems import did_you_mean
+from csbot.problems import did_you_mean, raise_messages
 from csbot.responses.knowledge_base import KnowledgeBase
 
 if TYPE_CHECKING:
@@ -80,17 +79,13 @@ def read_faq_file(path: Path, kb: KnowledgeBase) -> list[tuple[str, str]]:
         for number, label, _ in rows
         if label not in known
     ]
-    if problems:
-        raise DataError(
-            f"{len(problems)} error(s) in {path}:\n  " + "\n  ".join(problems), tuple(problems)
-        )
+    raise_messages(problems, str(path))
     return [(label, text) for _, label, text in rows]
 
 
 def evaluate_faq(bot: Bot, pairs: Sequence[tuple[str, str]]) -> FaqReport:
     """Each message answered on its own (no session, no template variables)."""
     kb = bot.model.knowledge_base
-    intent_of = {entry.id: spec.name for spec in kb.intents for entry in spec.faqs}
     right = default = other_entry = other_intent = 0
     misses = []
     for expected, text in pairs:
@@ -98,7 +93,7 @@ def evaluate_faq(bot: Bot, pairs: Sequence[tuple[str, str]]) -> FaqReport:
         if reply.faq_id == expected:
             right += 1
             continue
-        if reply.intent != intent_of[expected]:
+        if reply.intent != kb.faq(expected).intent:
             other_intent += 1
         elif reply.faq_id is None:
             default += 1
