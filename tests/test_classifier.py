@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from csbot.intents.classifier import OUT_OF_SCOPE, LinearModel
+from csbot.intents.classifier import OUT_OF_SCOPE, LinearModel, Recalibration
 from csbot.intents.features import Featurizer
 from csbot.intents.training import (
     LOGISTIC,
@@ -10,7 +10,8 @@ from csbot.intents.training import (
     calibrated,
     choose_threshold,
     fit_classifier,
-    fit_scale,
+    fit_recalibration,
+    recalibrated_out_of_fold,
     scores,
 )
 from tests.conftest import TINY_DATA
@@ -39,10 +40,16 @@ def test_runtime_probabilities_equal_the_sklearn_models(linear_model: str) -> No
     if linear_model == LOGISTIC:  # scale 1: logistic regression's own probabilities
         expected = fitted.estimator.predict_proba(fitted.vectorizer.transform(probe))
         np.testing.assert_allclose(got, expected, atol=1e-9)
-    scaled = calibrated(fitted, 3.5, 0.4)
-    got = np.array([scaled.model.probabilities(scaled.model.vectorize(f)) for f in probe])
-    np.testing.assert_allclose(got, scaled.probabilities(probe), atol=1e-6)
-    assert scaled.model.threshold == 0.4 and not np.allclose(got, fitted.probabilities(probe))
+    k = len(fitted.model.classes)
+    mapping = Recalibration(
+        np.random.default_rng(0).normal(size=(k, k)) + 3 * np.eye(k), np.linspace(-1, 1, k)
+    )
+    mapped = calibrated(fitted, mapping, 0.4)
+    got = np.array([mapped.model.probabilities(mapped.model.vectorize(f)) for f in probe])
+    np.testing.assert_allclose(got, mapped.probabilities(probe), atol=1e-6)
+    assert mapped.model.threshold == 0.4 and not np.allclose(got, fitted.probabilities(probe))
+    identity = calibrated(fitted, Recalibration.identity(k), 0.4)
+    np.testing.assert_allclose(identity.probabilities(probe), fitted.probabilities(probe))
 
 
 def test_below_threshold_becomes_out_of_scope_with_the_ranking_kept() -> None:
@@ -72,15 +79,75 @@ def test_state_round_trip_and_shape_checks() -> None:
         raise AssertionError("a truncated idf array was accepted")
 
 
-def test_the_fitted_scale_recovers_the_one_the_labels_were_drawn_with() -> None:
+
+def test_a_recalibrated_model_keeps_its_own_weights_and_scores_with_the_folded_ones() -> None:
+    features, labels = _tiny_features()
+    fitted = fit_classifier(features, labels, TrainingConfig())
+    k = len(fitted.model.classes)
+    mapping = Recalibration(np.full((k, k), 0.5) + 2 * np.eye(k), np.arange(k, dtype=float))
+    model = calibrated(fitted, mapping, 0.3).model
+    np.testing.assert_array_equal(model.weights, fitted.model.weights)  # what the file keeps
+    assert not np.allclose(model.scoring_weights, model.weights)
+    np.testing.assert_allclose(model.scoring_weights, model.weights @ mapping.matrix.T)
+    again = LinearModel.from_state(model.to_state())
+    np.testing.assert_array_equal(again.scoring_weights, model.scoring_weights)
+    np.testing.assert_array_equal(again.scoring_intercept, model.scoring_intercept)
+    vector = model.vectorize(features[0])
+    np.testing.assert_array_equal(model.probabilities(vector), again.probabilities(vector))
+    state = model.to_state()
+    state["recalibration"] = {"matrix": np.eye(k - 1), "bias": np.zeros(k)}
+    with pytest.raises(ValueError, match="recalibration does not match"):
+        LinearModel.from_state(state)
+
+
+def _drawn(
+    matrix: np.ndarray, bias: np.ndarray, rows: int = 6000
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Scores, the probabilities softmax(scores @ matrix.T + bias), labels drawn from them."""
     rng = np.random.default_rng(0)
     classes = ("a", "b", "c")
-    class_scores = rng.normal(size=(4000, 3))
-    for true_scale in (0.5, 2.0, 6.0):
-        p = np.exp(true_scale * class_scores)
-        p /= p.sum(axis=1, keepdims=True)
-        labels = [classes[rng.choice(3, p=row)] for row in p]
-        assert fit_scale(class_scores, classes, labels) == pytest.approx(true_scale, rel=0.15)
+    class_scores = rng.normal(size=(rows, 3))
+    z = class_scores @ matrix.T + bias
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    return class_scores, p, [classes[rng.choice(3, p=row)] for row in p]
+
+
+@pytest.mark.parametrize(
+    ("matrix", "bias"),
+    [
+        (0.5 * np.eye(3), np.zeros(3)),
+        (4.0 * np.eye(3), np.zeros(3)),  # the scores must be sharpened
+        (2.0 * np.eye(3), np.array([1.5, 0.0, -1.5])),  # and a class favoured
+        (np.array([[2.0, 1.5, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0]]), np.zeros(3)),
+    ],
+)
+def test_the_recalibration_recovers_the_map_the_labels_were_drawn_with(
+    matrix: np.ndarray, bias: np.ndarray
+) -> None:
+    class_scores, truth, labels = _drawn(matrix, bias)
+    fitted = fit_recalibration(class_scores, ("a", "b", "c"), labels)
+    z = fitted.apply(class_scores)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    assert np.abs(p - truth).mean() < 0.02
+    # the identity (the raw scores' softmax) is further off on every one of these maps
+    raw = np.exp(class_scores) / np.exp(class_scores).sum(axis=1, keepdims=True)
+    assert np.abs(raw - truth).mean() > 0.04
+
+
+def test_out_of_fold_recalibration_uses_only_the_other_folds() -> None:
+    class_scores, _, labels = _drawn(3.0 * np.eye(3), np.zeros(3), rows=600)
+    half = np.arange(300)
+    splits = [(half + 300, half), (half, half + 300)]
+    got = recalibrated_out_of_fold(class_scores, ("a", "b", "c"), labels, splits)
+    # the second half's labels change what the first half gets, never what it gets itself
+    swapped = {"a": "b", "b": "a", "c": "c"}
+    changed = labels[:300] + [swapped[label] for label in labels[300:]]
+    again = recalibrated_out_of_fold(class_scores, ("a", "b", "c"), changed, splits)
+    np.testing.assert_array_equal(got[300:], again[300:])
+    assert not np.allclose(got[:300], again[:300])
+    np.testing.assert_allclose(got.sum(axis=1), 1.0)
 
 
 def test_threshold_choice_prefers_the_best_macro_f1() -> None:

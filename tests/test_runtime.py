@@ -172,7 +172,7 @@ def test_compiled_feature_counts_equal_counting_the_feature_strings(bot: Bot) ->
         assert fast.ids.tolist() == slow.ids.tolist()
         np.testing.assert_allclose(fast.values, slow.values, rtol=1e-13, atol=0)
         # the compiled softmax equals numpy's
-        scores = fast.values @ classifier.weights[fast.ids] + classifier.intercept
+        scores = fast.values @ classifier.scoring_weights[fast.ids] + classifier.scoring_intercept
         expected_probabilities = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
         single = classifier.probabilities(fast)
         np.testing.assert_allclose(single, expected_probabilities, rtol=0, atol=1e-13)

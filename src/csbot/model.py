@@ -13,7 +13,7 @@ from csbot.responses.knowledge_base import KnowledgeBase, knowledge_base_from_di
 from csbot.responses.matching import FaqIndex
 
 # Bump when the feature extraction or the state layout changes: older files must be retrained.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 @dataclass(frozen=True)

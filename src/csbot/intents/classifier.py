@@ -28,10 +28,30 @@ class SparseVector:
 
 
 @dataclass(frozen=True)
+class Recalibration:
+    """A linear map of a linear model's class scores, `scores @ matrix.T + bias`, whose
+    softmax gives the probabilities (training fits it on cross-validated scores)."""
+
+    matrix: np.ndarray  # (n_classes, n_classes)
+    bias: np.ndarray  # (n_classes,)
+
+    @classmethod
+    def identity(cls, classes: int) -> Recalibration:
+        return cls(np.eye(classes), np.zeros(classes))
+
+    def apply(self, class_scores: np.ndarray) -> np.ndarray:
+        return np.asarray(class_scores @ self.matrix.T + self.bias)
+
+
+@dataclass(frozen=True)
 class LinearModel:
-    """A linear model over sublinear TF-IDF features whose scores' softmax gives the class
-    probabilities (training folds its calibration into the weights), plus the confidence
-    threshold below which a message is `out_of_scope`."""
+    """A linear model over sublinear TF-IDF features, the recalibration of its scores whose
+    softmax gives the class probabilities, and the confidence threshold below which a
+    message is `out_of_scope`.
+
+    The recalibration is folded into `scoring_weights` and `scoring_intercept` when the
+    model is built; the model file keeps the model's own weights, a third of whose entries
+    are zeros and compress well (the folded ones have none)."""
 
     classes: tuple[str, ...]
     vocabulary: Mapping[str, int]
@@ -39,19 +59,34 @@ class LinearModel:
     weights: np.ndarray  # (n_features, n_classes)
     intercept: np.ndarray  # (n_classes,)
     threshold: float
+    recalibration: Recalibration | None = None  # None: the identity
     counter: FeatureCounter = field(init=False, repr=False, compare=False)
+    scoring_weights: np.ndarray = field(init=False, repr=False, compare=False)
+    scoring_intercept: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counter", FeatureCounter(self.vocabulary))
-        for name in ("idf", "weights", "intercept"):  # what the compiled helpers read
-            array = np.ascontiguousarray(getattr(self, name), dtype=np.float64)
-            object.__setattr__(self, name, array)
+        # what the compiled helpers read: contiguous double precision
+        object.__setattr__(self, "idf", np.ascontiguousarray(self.idf, dtype=np.float64))
+        weights = np.asarray(self.weights, dtype=np.float64)
+        intercept = np.ascontiguousarray(self.intercept, dtype=np.float64)
+        object.__setattr__(self, "intercept", intercept)
+        if self.recalibration is None:
+            weights = np.ascontiguousarray(weights)
+            object.__setattr__(self, "weights", weights)
+        else:  # the model's own weights are kept in single precision (exact: see training)
+            object.__setattr__(self, "weights", np.asarray(self.weights, dtype=np.float32))
+            matrix = self.recalibration.matrix
+            weights = np.ascontiguousarray(weights @ matrix.T)
+            intercept = intercept @ matrix.T + self.recalibration.bias
+        object.__setattr__(self, "scoring_weights", weights)
+        object.__setattr__(self, "scoring_intercept", np.ascontiguousarray(intercept))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled (e.g. from training's worker processes) as its fields; the counter and
         # the copies are rebuilt on arrival.
         fields = (self.classes, self.vocabulary, self.idf, self.weights, self.intercept)
-        return (type(self), (*fields, self.threshold))
+        return (type(self), (*fields, self.threshold, self.recalibration))
 
     def vectorize(self, features: Sequence[str]) -> SparseVector:
         """The same vector sklearn's TfidfVectorizer(sublinear_tf=True) gives."""
@@ -93,7 +128,7 @@ class LinearModel:
         """Class probabilities (softmax of the linear scores), in `classes` order."""
         if native is not None:
             return self.probabilities_many([vector])[0]  # type: ignore[no-any-return]
-        scores = vector.values @ self.weights[vector.ids] + self.intercept
+        scores = vector.values @ self.scoring_weights[vector.ids] + self.scoring_intercept
         scores -= scores.max()
         exp = np.exp(scores)
         return exp / exp.sum()  # type: ignore[no-any-return]
@@ -102,14 +137,16 @@ class LinearModel:
         """`probabilities` for many vectors in one matrix operation, one row each."""
         if native is not None:
             id_arrays, value_arrays = [v.ids for v in vectors], [v.values for v in vectors]
-            packed = native.softmax_rows(self.weights, self.intercept, id_arrays, value_arrays)
+            packed = native.softmax_rows(
+                self.scoring_weights, self.scoring_intercept, id_arrays, value_arrays
+            )
             return np.frombuffer(packed, dtype=np.float64).reshape(len(vectors), -1)
-        scores = np.tile(self.intercept, (len(vectors), 1))
+        scores = np.tile(self.scoring_intercept, (len(vectors), 1))
         lengths = np.fromiter((len(v.ids) for v in vectors), dtype=np.intp, count=len(vectors))
         if lengths.sum():
             ids = np.concatenate([v.ids for v in vectors])
             values = np.concatenate([v.values for v in vectors])
-            contributions = values[:, None] * self.weights[ids]
+            contributions = values[:, None] * self.scoring_weights[ids]
             nonempty = lengths > 0
             starts = (np.cumsum(lengths) - lengths)[nonempty]
             scores[nonempty] += np.add.reduceat(contributions, starts, axis=0)
@@ -121,7 +158,9 @@ class LinearModel:
         """`probabilities_many` of the vectors of feature counts (`vectorize_counts`), in one
         compiled pass when available."""
         if native is not None and all(type(c) is dict for c in counts):
-            packed = native.softmax_counts(self.weights, self.intercept, self.idf, list(counts))
+            packed = native.softmax_counts(
+                self.scoring_weights, self.scoring_intercept, self.idf, list(counts)
+            )
             return np.frombuffer(packed, dtype=np.float64).reshape(len(counts), -1)
         return self.probabilities_many([self.vectorize_counts(c) for c in counts])
 
@@ -165,6 +204,9 @@ class LinearModel:
             "weights": self.weights.astype(np.float32),
             "intercept": self.intercept.astype(np.float32),
             "threshold": self.threshold,
+            "recalibration": None
+            if self.recalibration is None
+            else {"matrix": self.recalibration.matrix, "bias": self.recalibration.bias},
         }
 
     @classmethod
@@ -176,6 +218,16 @@ class LinearModel:
         weights = np.asarray(state["weights"], dtype=np.float64)
         intercept = np.asarray(state["intercept"], dtype=np.float64)
         n_features, n_classes = len(vocabulary), len(classes)
+        recalibration = None
+        if state.get("recalibration") is not None:
+            recalibration = Recalibration(
+                np.asarray(state["recalibration"]["matrix"], dtype=np.float64),
+                np.asarray(state["recalibration"]["bias"], dtype=np.float64),
+            )
+            if recalibration.matrix.shape != (n_classes, n_classes) or (
+                recalibration.bias.shape != (n_classes,)
+            ):
+                raise ValueError("classifier recalibration does not match its classes")
         if (
             idf.shape != (n_features,)
             or weights.shape != (n_features, n_classes)
@@ -183,4 +235,5 @@ class LinearModel:
             or len(vocabulary) != len(names)
         ):
             raise ValueError("classifier arrays do not match its vocabulary and classes")
-        return cls(classes, vocabulary, idf, weights, intercept, float(state["threshold"]))
+        threshold = float(state["threshold"])
+        return cls(classes, vocabulary, idf, weights, intercept, threshold, recalibration)
