@@ -79,7 +79,6 @@ def test_state_round_trip_and_shape_checks() -> None:
         raise AssertionError("a truncated idf array was accepted")
 
 
-
 def test_a_recalibrated_model_keeps_its_own_weights_and_scores_with_the_folded_ones() -> None:
     features, labels = _tiny_features()
     fitted = fit_classifier(features, labels, TrainingConfig())
