@@ -33,7 +33,9 @@ def _tiny_features() -> tuple[list[list[str]], list[str]]:
 @pytest.mark.parametrize("linear_model", [SVM, LOGISTIC])
 def test_runtime_probabilities_equal_the_sklearn_models(linear_model: str) -> None:
     features, labels = _tiny_features()
-    fitted = fit_classifier(features, labels, TrainingConfig(linear_model=linear_model))
+    fitted = fit_classifier(
+        features, labels, TrainingConfig(linear_model=linear_model).for_examples(len(labels))
+    )
     probe = [*features, Featurizer()("完全没见过的句子 qwerty"), []]
     got = np.array([fitted.model.probabilities(fitted.model.vectorize(f)) for f in probe])
     np.testing.assert_allclose(got, fitted.probabilities(probe), atol=1e-9)
@@ -54,7 +56,9 @@ def test_runtime_probabilities_equal_the_sklearn_models(linear_model: str) -> No
 
 def test_below_threshold_becomes_out_of_scope_with_the_ranking_kept() -> None:
     features, labels = _tiny_features()
-    model = fit_classifier(features, labels, TrainingConfig(), threshold=0.99).model
+    model = fit_classifier(
+        features, labels, TrainingConfig().for_examples(len(labels)), threshold=0.99
+    ).model
     prediction = model.predict(model.vectorize(Featurizer()("快递")))
     assert prediction.intent == OUT_OF_SCOPE and prediction.below_threshold
     assert prediction.ranking[0].intent == "shipping"
@@ -64,7 +68,7 @@ def test_below_threshold_becomes_out_of_scope_with_the_ranking_kept() -> None:
 
 def test_state_round_trip_and_shape_checks() -> None:
     features, labels = _tiny_features()
-    model = fit_classifier(features, labels, TrainingConfig()).model
+    model = fit_classifier(features, labels, TrainingConfig().for_examples(len(labels))).model
     state = model.to_state()
     assert state["weights"].dtype == state["idf"].dtype == np.float32  # half the file size
     again = LinearModel.from_state(state)
@@ -81,7 +85,7 @@ def test_state_round_trip_and_shape_checks() -> None:
 
 def test_a_recalibrated_model_keeps_its_own_weights_and_scores_with_the_folded_ones() -> None:
     features, labels = _tiny_features()
-    fitted = fit_classifier(features, labels, TrainingConfig())
+    fitted = fit_classifier(features, labels, TrainingConfig().for_examples(len(labels)))
     k = len(fitted.model.classes)
     mapping = Recalibration(np.full((k, k), 0.5) + 2 * np.eye(k), np.arange(k, dtype=float))
     model = calibrated(fitted, mapping, 0.3).model
@@ -159,7 +163,9 @@ def test_threshold_choice_prefers_the_best_macro_f1() -> None:
 
 def test_decide_many_ranks_like_decide_with_ties_in_class_order() -> None:
     features, labels = _tiny_features()
-    model = fit_classifier(features, labels, TrainingConfig(), threshold=0.5).model
+    model = fit_classifier(
+        features, labels, TrainingConfig().for_examples(len(labels)), threshold=0.5
+    ).model
     rows = np.array(
         [
             [0.25, 0.25, 0.25, 0.25],  # all tied: class order
@@ -174,7 +180,9 @@ def test_decide_many_ranks_like_decide_with_ties_in_class_order() -> None:
 
 def test_a_duplicated_or_missing_feature_in_the_state_is_refused() -> None:
     features, labels = _tiny_features()
-    state = fit_classifier(features, labels, TrainingConfig()).model.to_state()
+    state = fit_classifier(
+        features, labels, TrainingConfig().for_examples(len(labels))
+    ).model.to_state()
     names = state["features"].split("\n")
     for broken in ([*names[:-1], names[0]], names[:-1]):
         try:
@@ -212,3 +220,11 @@ def test_an_unknown_linear_model_is_refused_by_name() -> None:
     config = TrainingConfig(linear_model="forest")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="'svm' or 'logistic', not 'forest'"):
         fit_classifier(features, labels, config)
+
+
+def test_a_small_data_set_keeps_the_words_it_has_few_examples_of() -> None:
+    config = TrainingConfig()
+    assert config.for_examples(80).min_df == 3  # tiny: no word needs six utterances
+    assert config.for_examples(4_500).min_df == 4
+    assert config.for_examples(40_000).min_df == config.min_df == 6
+    assert TrainingConfig(min_df=2).for_examples(40_000).min_df == 2  # never raised

@@ -63,7 +63,9 @@ def test_runtime_probabilities_equal_the_sklearn_model_on_all_data() -> None:
     dataset = load_data(default_data_dir()).dataset
     featurize = Featurizer()
     features = [featurize(t) for t in dataset.texts]
-    fitted = fit_classifier(features, dataset.labels, TrainingConfig())
+    fitted = fit_classifier(
+        features, dataset.labels, TrainingConfig().for_examples(len(dataset.labels))
+    )
     probe = features + [featurize(t) for t in _generated_messages(dataset.texts, 1000)]
     expected = fitted.probabilities(probe)
     model = fitted.model
