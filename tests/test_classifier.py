@@ -11,7 +11,7 @@ from csbot.intents.training import (
     choose_threshold,
     fit_classifier,
     fit_recalibration,
-    recalibrated_out_of_fold,
+    fit_recalibrations,
     scores,
 )
 from tests.conftest import TINY_DATA
@@ -143,14 +143,16 @@ def test_out_of_fold_recalibration_uses_only_the_other_folds() -> None:
     class_scores, _, labels = _drawn(3.0 * np.eye(3), np.zeros(3), rows=600)
     half = np.arange(300)
     splits = [(half + 300, half), (half, half + 300)]
-    got = recalibrated_out_of_fold(class_scores, ("a", "b", "c"), labels, splits)
+    whole, got = fit_recalibrations(class_scores, ("a", "b", "c"), labels, splits)
     # the second half's labels change what the first half gets, never what it gets itself
     swapped = {"a": "b", "b": "a", "c": "c"}
     changed = labels[:300] + [swapped[label] for label in labels[300:]]
-    again = recalibrated_out_of_fold(class_scores, ("a", "b", "c"), changed, splits)
+    _, again = fit_recalibrations(class_scores, ("a", "b", "c"), changed, splits)
     np.testing.assert_array_equal(got[300:], again[300:])
     assert not np.allclose(got[:300], again[:300])
     np.testing.assert_allclose(got.sum(axis=1), 1.0)
+    alone = fit_recalibration(class_scores, ("a", "b", "c"), labels)
+    np.testing.assert_allclose(whole.matrix, alone.matrix)
 
 
 def test_threshold_choice_prefers_the_best_macro_f1() -> None:
@@ -196,15 +198,13 @@ def test_a_duplicated_or_missing_feature_in_the_state_is_refused() -> None:
 def test_a_fold_from_the_shared_count_matrix_equals_fitting_the_fold_itself() -> None:
     """Cross-validation's folds select their features from one count matrix; the result is
     what `fit_classifier` on the fold's training rows gives for its test rows."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    from csbot.intents.training import _fold_scores, _identity
+    from csbot.intents.training import _fold_scores, count_matrix
 
     features, labels = _tiny_features()
     config = TrainingConfig(min_df=2)
     test_idx = np.arange(0, len(labels), 4)
     train_idx = np.setdiff1d(np.arange(len(labels)), test_idx)
-    counts = CountVectorizer(analyzer=_identity).fit_transform(features)
+    _, counts = count_matrix(features)
     classes, got = _fold_scores(counts, np.asarray(labels), train_idx, test_idx, config)
     train = [features[i] for i in train_idx], [labels[i] for i in train_idx]
     fitted = fit_classifier(*train, config)
@@ -228,3 +228,18 @@ def test_a_small_data_set_keeps_the_words_it_has_few_examples_of() -> None:
     assert config.for_examples(4_500).min_df == 4
     assert config.for_examples(40_000).min_df == config.min_df == 6
     assert TrainingConfig(min_df=2).for_examples(40_000).min_df == 2  # never raised
+
+
+def test_the_count_matrix_is_count_vectorizers() -> None:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from csbot.intents.training import _identity, count_matrix
+
+    features, _ = _tiny_features()
+    features = [*features, [], ["w:x", "w:x", "c:a"]]  # an empty row and a repeated feature
+    expected = CountVectorizer(analyzer=_identity, dtype=np.int64).fit_transform(features)
+    names, got = count_matrix(features)
+    assert names == sorted({f for row in features for f in row})
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_array_equal(got.toarray(), expected.toarray())
+    np.testing.assert_array_equal(got.indptr, expected.indptr)

@@ -11,8 +11,9 @@ from typing import Any, Literal
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy import sparse
 from scipy.special import softmax
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
@@ -108,18 +109,28 @@ def fit_classifier(
     config: TrainingConfig,
     threshold: float = 0.0,
 ) -> FittedClassifier:
-    """Fit TF-IDF + multinomial logistic regression; deterministic for the same input."""
+    """Fit TF-IDF + the linear model; deterministic for the same input."""
+    names, counts = count_matrix(features)
+    fit = _fit_counts(counts, np.asarray(labels), np.arange(len(labels)), config)
+    return _fitted(names, fit, threshold)
+
+
+CountsFit = tuple[np.ndarray, TfidfTransformer, "LinearSVC | LogisticRegression"]
+
+
+def _fitted(names: Sequence[str], fit: CountsFit, threshold: float) -> FittedClassifier:
+    """The classifier of a fit on the count matrix whose columns are the features `names`,
+    with the TfidfVectorizer that gives the same vectors from feature lists."""
+    kept, tfidf, estimator = fit
     vectorizer = TfidfVectorizer(
         analyzer=_identity,
         sublinear_tf=True,
-        min_df=config.min_df,
-        max_df=MAX_DOCUMENT_FREQUENCY,
         dtype=np.float64,
+        vocabulary={names[column]: i for i, column in enumerate(kept)},
     )
-    estimator = _fit_estimator(vectorizer.fit_transform(features), labels, config)
     # The model file keeps its arrays in single precision (half the size); the estimator and
     # the runtime use the same rounded values, so a loaded model equals the trained one.
-    vectorizer.idf_ = _single(vectorizer.idf_)
+    vectorizer.idf_ = _single(tfidf.idf_)
     coef, intercept = _single(estimator.coef_), _single(np.atleast_1d(estimator.intercept_))
     estimator.coef_, estimator.intercept_ = coef, intercept
     if coef.shape[0] == 1:  # two classes: the score z is the class's against (0, z)
@@ -206,23 +217,26 @@ def fit_recalibration(
     return Recalibration(np.asarray(matrix), np.asarray(bias))
 
 
-def recalibrated_out_of_fold(
+def fit_recalibrations(
     class_scores: np.ndarray,
     classes: Sequence[str],
     labels: Sequence[str],
     splits: Sequence[tuple[np.ndarray, np.ndarray]],
     regularization: float = 1.0,
-) -> np.ndarray:
-    """Each example's probabilities from a recalibration fitted on the other folds' scores,
-    with the folds the scores were computed with."""
+) -> tuple[Recalibration, np.ndarray]:
+    """The recalibration fitted on all examples' scores, and each example's probabilities
+    from a recalibration fitted on the other folds' scores (with the folds the scores were
+    computed with). The fits run in parallel."""
     label_array = np.asarray(labels)
+    rows = [np.arange(len(label_array)), *(train_idx for train_idx, _ in splits)]
+    fits = Parallel(n_jobs=min(len(rows), os.cpu_count() or 1))(
+        delayed(fit_recalibration)(class_scores[r], classes, label_array[r], regularization)
+        for r in rows
+    )
     mapped = np.empty_like(class_scores)
-    for train_idx, test_idx in splits:
-        recalibration = fit_recalibration(
-            class_scores[train_idx], classes, label_array[train_idx], regularization
-        )
+    for (_, test_idx), recalibration in zip(splits, fits[1:], strict=True):
         mapped[test_idx] = recalibration.apply(class_scores[test_idx])
-    return np.asarray(softmax(mapped, axis=1))
+    return fits[0], np.asarray(softmax(mapped, axis=1))
 
 
 Split = tuple[np.ndarray, np.ndarray]  # training rows, test rows
@@ -261,18 +275,18 @@ def _cross_validated_fits(
     splits = folds(labels, config)
     # The folds share one count matrix (numpy arrays, handed to the workers as memory maps)
     # instead of each receiving and counting the feature lists.
-    counts = CountVectorizer(analyzer=_identity, dtype=np.int64).fit_transform(features)
+    names, counts = count_matrix(features)
     tasks = [
         delayed(_fold_scores)(counts, label_array, train_idx, test_idx, config)
         for train_idx, test_idx in splits
     ]
     if fit_all:  # first: the longest task, started while the folds queue up
-        tasks.insert(0, delayed(fit_classifier)(features, list(labels), config))
+        tasks.insert(0, delayed(_fit_counts)(counts, label_array, np.arange(len(labels)), config))
     tasks.extend(delayed(fit_classifier)(f, list(y), c) for f, y, c in also)
     jobs = min(len(tasks), os.cpu_count() or 1)
     results = Parallel(n_jobs=jobs)(tasks)
     others = [results.pop() for _ in also][::-1]
-    fitted = results.pop(0) if fit_all else None
+    fitted = _fitted(names, results.pop(0), 0.0) if fit_all else None
     # a class missing from a fold's training rows gets the lowest score of all
     class_scores = np.full((len(labels), len(classes)), np.nan)
     for (_, test_idx), (fold_classes, fold_scores) in zip(splits, results, strict=True):
@@ -282,6 +296,24 @@ def _cross_validated_fits(
     return class_scores, classes, fitted, others
 
 
+def count_matrix(features: Sequence[list[str]]) -> tuple[list[str], sparse.csr_matrix]:
+    """The features in sorted order and
+    `CountVectorizer(analyzer=_identity, dtype=np.int64).fit_transform(features)`, the same
+    matrix (a column a feature, in that order), in half the time."""
+    ids: dict[str, int] = {}
+    indices = [ids.setdefault(f, len(ids)) for row in features for f in row]
+    indptr = np.cumsum([0, *map(len, features)])
+    names = list(ids)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    matrix = sparse.csr_matrix(
+        (np.ones(len(indices), dtype=np.int64), rank[np.asarray(indices, dtype=np.int64)], indptr),
+        shape=(len(features), len(names)),
+    )
+    matrix.sum_duplicates()  # repeated features of a row become one count
+    return sorted(names), matrix
+
+
 def _fold_scores(
     counts: Any,
     labels: np.ndarray,
@@ -289,19 +321,29 @@ def _fold_scores(
     test_idx: np.ndarray,
     config: TrainingConfig,
 ) -> tuple[tuple[str, ...], np.ndarray]:
-    """What `fit_classifier` on the training rows gives for the test rows: the features
-    kept by the same document-frequency limits, counted in the training rows only, with the
-    same TF-IDF (TfidfVectorizer is CountVectorizer + TfidfTransformer)."""
-    train = counts[train_idx]
+    """What `fit_classifier` on the training rows gives for the test rows."""
+    kept, tfidf, estimator = _fit_counts(counts, labels, train_idx, config)
+    test = tfidf.transform(counts[test_idx][:, kept])
+    return tuple(str(c) for c in estimator.classes_), scores(estimator, test)
+
+
+def _fit_counts(
+    counts: Any, labels: np.ndarray, rows: np.ndarray, config: TrainingConfig
+) -> CountsFit:
+    """TF-IDF and the linear model fitted on `rows` of the count matrix: the columns kept by
+    the document-frequency limits in those rows, and their TF-IDF (what TfidfVectorizer,
+    CountVectorizer + TfidfTransformer, gives on those rows' feature lists)."""
+    train = counts[rows]
     document_frequency = np.bincount(train.indices, minlength=counts.shape[1])
     kept = np.flatnonzero(
         (document_frequency >= config.min_df)
         & (document_frequency <= MAX_DOCUMENT_FREQUENCY * train.shape[0])
     )
+    if not len(kept):
+        raise ValueError("no feature is left after the document-frequency limits")
     tfidf = TfidfTransformer(sublinear_tf=True).fit(train[:, kept])
-    estimator = _fit_estimator(tfidf.transform(train[:, kept]), labels[train_idx].tolist(), config)
-    test = tfidf.transform(counts[test_idx][:, kept])
-    return tuple(str(c) for c in estimator.classes_), scores(estimator, test)
+    estimator = _fit_estimator(tfidf.transform(train[:, kept]), labels[rows].tolist(), config)
+    return kept, tfidf, estimator
 
 
 def cross_validate(
@@ -338,12 +380,11 @@ def _calibrate_and_report(
     """The recalibration fitted on all out-of-fold scores, and the threshold and report on
     the probabilities of recalibrations fitted on the other folds' scores (so that the
     report's probabilities come from nothing that saw their labels)."""
-    probabilities = recalibrated_out_of_fold(
+    recalibration, probabilities = fit_recalibrations(
         class_scores, classes, labels, folds(labels, config), config.recalibration
     )
     threshold = choose_threshold(probabilities, classes, labels)
     report = evaluate(labels, predictions_at(probabilities, classes, threshold))
-    recalibration = fit_recalibration(class_scores, classes, labels, config.recalibration)
     return recalibration, threshold, report
 
 
@@ -374,20 +415,27 @@ EMOTION_CONFIG = TrainingConfig(
 )
 
 
-def emotion_training_set(examples: Dataset, intents: Dataset, featurize: Featurizer) -> Fit:
+def emotion_training_set(
+    examples: Dataset,
+    intents: Dataset,
+    featurize: Featurizer,
+    intent_tokens: Sequence[list[str]] | None = None,
+) -> Fit:
     """The features, labels and configuration of the negative-vs-neutral model behind
-    `emotion_score`.
+    `emotion_score`; `intent_tokens` are the intent utterances' words when already known
+    (`Analysis.tokens`, in the order of `intents.examples`).
 
     Besides `emotion.yaml`, every intent utterance outside `complaint` in which the
     lexicon finds no irritation counts as neutral: without them the model learns topic
     words (退款, 扣款, 没发货) as anger and flags ordinary questions."""
-    texts, labels = list(examples.texts), list(examples.labels)
-    for example in intents.examples:
-        if example.intent != "complaint" and lexicon_score(example.text) < IRRITATED:
-            texts.append(example.text)
-            labels.append(NEUTRAL)
     tokenize = featurize.tokenizer.tokenize
-    features = [emotion_features(t, tokenize(normalize(t))) for t in texts]
+    features = [emotion_features(t, tokenize(normalize(t))) for t in examples.texts]
+    labels = list(examples.labels)
+    for i, example in enumerate(intents.examples):
+        if example.intent != "complaint" and lexicon_score(example.text) < IRRITATED:
+            tokens = intent_tokens[i] if intent_tokens else tokenize(normalize(example.text))
+            features.append(emotion_features(example.text, tokens))
+            labels.append(NEUTRAL)
     return features, labels, EMOTION_CONFIG.for_examples(len(labels))
 
 
@@ -433,11 +481,14 @@ def train_on(
     dataset = data.dataset
     config = config.for_examples(len(dataset.labels))
     featurize = Featurizer(lexicon=data.lexicon)
-    features = [featurize(text) for text in dataset.texts]
+    analyses = [featurize.analyze(text) for text in dataset.texts]
+    features = [analysis.features for analysis in analyses]
     labels = dataset.labels
     progress(f"{config.folds}-fold cross-validation and the final model ...")
     emotion_fit = (
-        [emotion_training_set(data.emotion, dataset, featurize)] if data.emotion.examples else []
+        [emotion_training_set(data.emotion, dataset, featurize, [a.tokens for a in analyses])]
+        if data.emotion.examples
+        else []
     )
     threshold, report, fitted, others = cross_validate_and_fit(
         features, labels, config, also=emotion_fit
