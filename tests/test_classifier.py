@@ -243,3 +243,20 @@ def test_the_count_matrix_is_count_vectorizers() -> None:
     assert got.shape == expected.shape and got.dtype == expected.dtype
     np.testing.assert_array_equal(got.toarray(), expected.toarray())
     np.testing.assert_array_equal(got.indptr, expected.indptr)
+
+
+def test_with_many_classes_the_recalibration_is_one_scale() -> None:
+    from csbot.intents.training import FULL_MAP_MAX_CLASSES
+
+    rng = np.random.default_rng(1)
+    k = FULL_MAP_MAX_CLASSES + 6
+    classes = tuple(f"c{i:02d}" for i in range(k))
+    class_scores = rng.normal(size=(6000, k))
+    p = np.exp(3.0 * class_scores)
+    p /= p.sum(axis=1, keepdims=True)
+    labels = [classes[rng.choice(k, p=row)] for row in p]
+    fitted = fit_recalibration(class_scores, classes, labels)
+    diagonal = np.diag(fitted.matrix)
+    np.testing.assert_array_equal(fitted.matrix, np.diag(diagonal))  # nothing off the diagonal
+    assert np.allclose(diagonal, diagonal[0]) and diagonal[0] == pytest.approx(3.0, rel=0.15)
+    np.testing.assert_array_equal(fitted.bias, 0.0)

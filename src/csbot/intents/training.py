@@ -12,7 +12,8 @@ from typing import Any, Literal
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
-from scipy.special import softmax
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -194,6 +195,9 @@ def scores(estimator: LinearSVC | LogisticRegression, matrix: Any) -> np.ndarray
     return values
 
 
+FULL_MAP_MAX_CLASSES = 24
+
+
 def fit_recalibration(
     class_scores: np.ndarray,
     classes: Sequence[str],
@@ -204,8 +208,12 @@ def fit_recalibration(
     multinomial logistic regression (L2 penalty, C `regularization`) on cross-validated
     scores. Beyond one scale for all, it learns how far each class's score can be trusted
     and what a high score of one class says about another (out_of_scope's against
-    product_inquiry's, say)."""
-    # Newton steps: a few on so few columns, where lbfgs needs over a hundred (~10x slower)
+    product_inquiry's, say). With more than FULL_MAP_MAX_CLASSES classes it is one scale
+    (least log loss): the full map's Newton steps cost the fourth power of the classes."""
+    if len(classes) > FULL_MAP_MAX_CLASSES:
+        scale = _fit_scale(class_scores, classes, labels)
+        return Recalibration(np.eye(len(classes)) * scale, np.zeros(len(classes)))
+    # Newton steps: a few, where lbfgs needs over a hundred (~10x slower)
     regression = LogisticRegression(C=regularization, solver="newton-cholesky", max_iter=100)
     regression.fit(class_scores, list(labels))
     if list(regression.classes_) != list(classes):
@@ -215,6 +223,17 @@ def fit_recalibration(
         matrix = np.vstack([np.zeros_like(matrix), matrix])
         bias = np.concatenate([[0.0], bias])
     return Recalibration(np.asarray(matrix), np.asarray(bias))
+
+
+def _fit_scale(class_scores: np.ndarray, classes: Sequence[str], labels: Sequence[str]) -> float:
+    """The one factor that turns scores into the best probabilities (least log loss)."""
+    rows = np.arange(len(labels))
+    truth = np.array([list(classes).index(label) for label in labels])
+
+    def log_loss(scale: float) -> float:
+        return float(-log_softmax(class_scores * scale, axis=1)[rows, truth].mean())
+
+    return float(minimize_scalar(log_loss, bounds=(0.01, 100.0), method="bounded").x)
 
 
 def fit_recalibrations(
