@@ -228,7 +228,8 @@ def fit_recalibration(
 def _fit_scale(class_scores: np.ndarray, classes: Sequence[str], labels: Sequence[str]) -> float:
     """The one factor that turns scores into the best probabilities (least log loss)."""
     rows = np.arange(len(labels))
-    truth = np.array([list(classes).index(label) for label in labels])
+    column = {c: i for i, c in enumerate(classes)}
+    truth = np.array([column[label] for label in labels])
 
     def log_loss(scale: float) -> float:
         return float(-log_softmax(class_scores * scale, axis=1)[rows, truth].mean())
@@ -323,14 +324,15 @@ def count_matrix(features: Sequence[list[str]]) -> tuple[list[str], sparse.csr_m
     indices = [ids.setdefault(f, len(ids)) for row in features for f in row]
     indptr = np.cumsum([0, *map(len, features)])
     names = list(ids)
+    order = sorted(range(len(names)), key=names.__getitem__)
     rank = np.empty(len(names), dtype=np.int64)
-    rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    rank[order] = np.arange(len(names))
     matrix = sparse.csr_matrix(
         (np.ones(len(indices), dtype=np.int64), rank[np.asarray(indices, dtype=np.int64)], indptr),
         shape=(len(features), len(names)),
     )
     matrix.sum_duplicates()  # repeated features of a row become one count
-    return sorted(names), matrix
+    return [names[i] for i in order], matrix
 
 
 def _fold_scores(
